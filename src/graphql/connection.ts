@@ -1,0 +1,130 @@
+import { badUserInput } from './errors';
+
+/** What an `…Edge` type resolves from. */
+export interface EdgeModel<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What an `…Connection` type resolves from. `totalCount` runs its query only when asked for. */
+export interface ConnectionModel<T> {
+  edges: EdgeModel<T>[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  totalCount: () => Promise<number> | number;
+}
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** A page request, validated: which way to read, how many, and from where. */
+export interface PageRequest {
+  direction: 'forward' | 'backward';
+  size: number;
+  cursor: CursorValue | null;
+}
+
+/** The sort key of the item a cursor points at, plus its id as tie-breaker. */
+export type CursorValue = [sortValue: string | number | null, id: number];
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export function encodeCursor(value: CursorValue): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, argument: string): CursorValue {
+  const invalid = () => badUserInput(`"${argument}" is not a valid cursor.`, argument);
+  if (cursor.length > 500) throw invalid();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !['string', 'number'].includes(typeof value[0]) && value[0] !== null ||
+    !Number.isInteger(value[1])
+  ) {
+    throw invalid();
+  }
+  return [value[0] as CursorValue[0], value[1] as number];
+}
+
+function pageSize(value: number, argument: string): number {
+  if (value < 0 || value > MAX_PAGE_SIZE) {
+    throw badUserInput(`"${argument}" must be between 0 and ${MAX_PAGE_SIZE} (got ${value}).`, argument);
+  }
+  return value;
+}
+
+/**
+ * Validates Relay pagination arguments: `first`/`after` page forwards,
+ * `last`/`before` backwards; mixing directions or a size above 100 is
+ * BAD_USER_INPUT.
+ */
+export function parsePageArgs(args: PageArgs, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
+  const forward = args.first != null || args.after != null;
+  const backward = args.last != null || args.before != null;
+  if (forward && backward) {
+    throw badUserInput('Use "first"/"after" or "last"/"before", not both.', args.last != null ? 'last' : 'before');
+  }
+  if (backward) {
+    return {
+      direction: 'backward',
+      size: pageSize(args.last ?? defaultSize, 'last'),
+      cursor: args.before != null ? decodeCursor(args.before, 'before') : null,
+    };
+  }
+  return {
+    direction: 'forward',
+    size: pageSize(args.first ?? defaultSize, 'first'),
+    cursor: args.after != null ? decodeCursor(args.after, 'after') : null,
+  };
+}
+
+/**
+ * Builds a connection from rows fetched in reading order with one extra row
+ * (`size + 1`) to tell whether more exist. Backward pages arrive reversed and
+ * are put back in display order here. `hasPreviousPage` on a forward page
+ * (and `hasNextPage` on a backward one) is true when a cursor was given, as
+ * the Relay specification permits, which saves a query.
+ */
+export function buildConnection<T>(
+  rows: T[],
+  page: PageRequest,
+  cursorOf: (row: T) => CursorValue,
+  totalCount: ConnectionModel<T>['totalCount'],
+): ConnectionModel<T> {
+  const hasMore = rows.length > page.size;
+  const pageRows = rows.slice(0, page.size);
+  if (page.direction === 'backward') pageRows.reverse();
+  const edges = pageRows.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.direction === 'forward' ? hasMore : page.cursor !== null,
+      hasPreviousPage: page.direction === 'backward' ? hasMore : page.cursor !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+/** Field resolvers shared by every connection type. */
+export const connectionResolvers = {
+  nodes: <T>(connection: ConnectionModel<T>) => connection.edges.map((edge) => edge.node),
+  totalCount: <T>(connection: ConnectionModel<T>) => connection.totalCount(),
+};

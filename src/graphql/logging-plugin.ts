@@ -1,0 +1,44 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Context } from '../context';
+import { ErrorCode } from './errors';
+
+/**
+ * One structured log line per GraphQL request (request id, operation, user,
+ * duration, SQL statements, error codes), the full error of every fault, and
+ * the request id on every error sent, so a client report can be found in the logs.
+ */
+export function loggingPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue: ctx }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              ctx.log.error({ err: error.originalError ?? error, path: error.path, requestId: ctx.requestId }, 'resolver fault');
+            }
+          }
+        },
+        async willSendResponse({ response, request, operationName, contextValue: ctx }) {
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          for (const error of errors) {
+            // Formatted errors are plain objects owned by this response.
+            (error as { extensions?: Record<string, unknown> }).extensions = { ...error.extensions, requestId: ctx.requestId };
+          }
+          ctx.log.info(
+            {
+              requestId: ctx.requestId,
+              operationName: operationName ?? request.operationName ?? null,
+              userId: ctx.viewer?.id ?? null,
+              durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+              sqlStatements: ctx.stats.statements,
+              errorCodes: [...new Set(errors.map((error) => error.extensions?.code))],
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}

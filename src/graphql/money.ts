@@ -1,0 +1,30 @@
+import { badUserInput } from './errors';
+
+/** What a `Money` field resolves to: the integer minor units and currency as stored. */
+export interface MoneyModel {
+  cents: number;
+  currency: string;
+}
+
+export function money(cents: number, currency: string): MoneyModel {
+  return { cents, currency };
+}
+
+/** Formats minor units as a decimal string with two places (`1250` → `"12.50"`). */
+export function formatAmount(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/**
+ * Parses a decimal amount string (`"12"`, `"12.5"`, `"12.50"`) into minor units.
+ * @throws BAD_USER_INPUT naming `argument` when it is not a non-negative amount with at most two decimals.
+ */
+export function parseAmount(amount: string, argument: string): number {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(amount.trim());
+  if (!match) {
+    throw badUserInput(`"${argument}" must be a decimal amount such as "12.50".`, argument);
+  }
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}

@@ -1,0 +1,13 @@
+import type { Db } from './db/prisma';
+import { createAccountLoaders } from './modules/account/loaders';
+import { createCatalogLoaders } from './modules/catalog/loaders';
+
+/** One set of loaders per request, so nothing cached outlives the request that read it. */
+export function createLoaders(db: Db) {
+  return {
+    account: createAccountLoaders(db),
+    catalog: createCatalogLoaders(db),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,35 @@
+import { allow, deny } from 'graphql-shield';
+import type { RuleMap } from '../../graphql/permissions';
+
+// Every field is listed, no wildcards: a new field stays unreadable (and the
+// rule-coverage test fails) until someone decides who may read it.
+// The catalog is public, except what the store paid and holds: stock and cost
+// are for staff, and no one is staff until accounts exist.
+export const catalogPermissions: RuleMap = {
+  Query: {
+    product: allow,
+    products: allow,
+    category: allow,
+    categories: allow,
+  },
+  Category: { id: allow, slug: allow, name: allow, description: allow, products: allow },
+  Product: {
+    id: allow,
+    slug: allow,
+    name: allow,
+    description: allow,
+    price: allow,
+    inStock: allow,
+    stockQuantity: deny,
+    costPrice: deny,
+    category: allow,
+    reviews: allow,
+    averageRating: allow,
+    createdAt: allow,
+  },
+  Review: { id: allow, rating: allow, body: allow, author: allow, product: allow, createdAt: allow },
+  ProductConnection: { edges: allow, nodes: allow, pageInfo: allow, totalCount: allow },
+  ProductEdge: { cursor: allow, node: allow },
+  ReviewConnection: { edges: allow, nodes: allow, pageInfo: allow, totalCount: allow },
+  ReviewEdge: { cursor: allow, node: allow },
+};

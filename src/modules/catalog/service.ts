@@ -1,0 +1,169 @@
+import type { Context } from '../../context';
+import type { Category, Prisma, Product, Review } from '../../generated/prisma/client';
+import type { ProductFilter, ProductOrder, ProductSortField } from '../../generated/graphql';
+import { badUserInput } from '../../graphql/errors';
+import { buildConnection, parsePageArgs, type ConnectionModel, type CursorValue, type PageArgs } from '../../graphql/connection';
+import { fromGlobalId } from '../../graphql/global-id';
+import { parseAmount } from '../../graphql/money';
+
+const MAX_SEARCH_LENGTH = 100;
+const MAX_SLUG_LENGTH = 200;
+
+type SortColumn = 'name' | 'priceCents' | 'createdAt' | 'averageRating';
+const SORT_COLUMNS: Record<ProductSortField, SortColumn> = {
+  NAME: 'name',
+  PRICE: 'priceCents',
+  CREATED_AT: 'createdAt',
+  RATING: 'averageRating',
+};
+const DEFAULT_ORDER: ProductOrder = { field: 'CREATED_AT', direction: 'DESC' };
+
+/** The cursor value of a product for a sort column (dates travel as ISO strings). */
+function sortValue(product: Product, column: SortColumn): CursorValue[0] {
+  const value = product[column];
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** Turns a cursor's sort value back into the column's type, rejecting cursors made for another ordering. */
+function cursorSortValue(value: CursorValue[0], column: SortColumn, argument: string): string | number | Date {
+  const invalid = () => badUserInput(`"${argument}" is not a valid cursor for this ordering.`, argument);
+  if (column === 'name') {
+    if (typeof value !== 'string') throw invalid();
+    return value;
+  }
+  if (column === 'createdAt') {
+    const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+    if (Number.isNaN(date.getTime())) throw invalid();
+    return date;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid();
+  return value;
+}
+
+function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWhereInput[] {
+  const conditions: Prisma.ProductWhereInput[] = [{ published: true }];
+  if (!filter) return conditions;
+  if (filter.categorySlug != null) {
+    if (filter.categorySlug.length > MAX_SLUG_LENGTH) throw badUserInput('"filter.categorySlug" is too long.', 'filter.categorySlug');
+    conditions.push({ category: { slug: filter.categorySlug } });
+  }
+  if (filter.search != null) {
+    const search = filter.search.trim();
+    if (search.length > MAX_SEARCH_LENGTH) {
+      throw badUserInput(`"filter.search" must be at most ${MAX_SEARCH_LENGTH} characters.`, 'filter.search');
+    }
+    if (search) {
+      conditions.push({
+        OR: [
+          { name: { contains: search, mode: 'insensitive' } },
+          { description: { contains: search, mode: 'insensitive' } },
+        ],
+      });
+    }
+  }
+  const min = filter.minPrice != null ? parseAmount(filter.minPrice, 'filter.minPrice') : undefined;
+  const max = filter.maxPrice != null ? parseAmount(filter.maxPrice, 'filter.maxPrice') : undefined;
+  if (min !== undefined && max !== undefined && min > max) {
+    throw badUserInput('"filter.minPrice" must not be above "filter.maxPrice".', 'filter.minPrice');
+  }
+  if (min !== undefined || max !== undefined) conditions.push({ priceCents: { gte: min, lte: max } });
+  if (filter.inStock != null) conditions.push({ stockQuantity: filter.inStock ? { gt: 0 } : { lte: 0 } });
+  return conditions;
+}
+
+/**
+ * The catalog's published products as a Relay connection, with keyset
+ * pagination on (sort column, id): every page is one indexed statement,
+ * however deep, and `totalCount` is a second one only when asked for.
+ * @throws BAD_USER_INPUT for invalid pagination, cursors or filters.
+ */
+export async function listProducts(
+  ctx: Context,
+  args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null },
+): Promise<ConnectionModel<Product>> {
+  const page = parsePageArgs(args);
+  const order = args.orderBy ?? DEFAULT_ORDER;
+  const column = SORT_COLUMNS[order.field];
+  const conditions = filterWhere(args.filter);
+  const where: Prisma.ProductWhereInput = { AND: conditions };
+
+  // Reading backwards is reading the reversed order forwards.
+  const ascending = (order.direction === 'ASC') === (page.direction === 'forward');
+  const sort = ascending ? 'asc' : 'desc';
+  const pageConditions = [...conditions];
+  if (page.cursor) {
+    const argument = page.direction === 'forward' ? 'after' : 'before';
+    const value = cursorSortValue(page.cursor[0], column, argument);
+    const op = ascending ? 'gt' : 'lt';
+    pageConditions.push({
+      OR: [{ [column]: { [op]: value } }, { [column]: value, id: { [op]: page.cursor[1] } }],
+    } as Prisma.ProductWhereInput);
+  }
+  const rows = page.size === 0 ? [] : await ctx.db.product.findMany({
+    where: { AND: pageConditions },
+    orderBy: [{ [column]: sort }, { id: sort }],
+    take: page.size + 1,
+  });
+  for (const row of rows) ctx.loaders.catalog.productById.prime(row.id, row);
+  return buildConnection(rows, page, (row) => [sortValue(row, column), row.id], () => ctx.db.product.count({ where }));
+}
+
+/**
+ * A published product by global ID or slug (exactly one must be given).
+ * @throws BAD_USER_INPUT when neither or both are given, or the ID is invalid.
+ */
+export async function findProduct(ctx: Context, args: { id?: string | null; slug?: string | null }): Promise<Product | null> {
+  if ((args.id == null) === (args.slug == null)) {
+    throw badUserInput('Give exactly one of "id" and "slug".', args.id == null ? 'id' : 'slug');
+  }
+  let product: Product | null;
+  if (args.id != null) {
+    product = await ctx.loaders.catalog.productById.load(fromGlobalId(args.id, 'Product'));
+  } else {
+    const slug = args.slug ?? '';
+    product = slug.length > MAX_SLUG_LENGTH ? null : await ctx.db.product.findUnique({ where: { slug } });
+  }
+  return product?.published ? product : null;
+}
+
+/** Loads a product for a node lookup or a relation; unpublished products are not visible. */
+export async function loadVisibleProduct(ctx: Context, id: number): Promise<Product | null> {
+  const product = await ctx.loaders.catalog.productById.load(id);
+  return product?.published ? product : null;
+}
+
+export function findCategoryBySlug(ctx: Context, slug: string): Promise<Category | null> {
+  if (slug.length > MAX_SLUG_LENGTH) return Promise.resolve(null);
+  return ctx.db.category.findUnique({ where: { slug } });
+}
+
+export function listCategories(ctx: Context): Promise<Category[]> {
+  return ctx.db.category.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+}
+
+/** Forward-only pages of a parent's children, newest first, batched across parents by the loader. */
+function childPage(args: PageArgs): { take: number; cursor: CursorValue | null; page: ReturnType<typeof parsePageArgs> } {
+  const page = parsePageArgs({ first: args.first, after: args.after });
+  if (page.cursor && (typeof page.cursor[0] !== 'string' || Number.isNaN(new Date(page.cursor[0]).getTime()))) {
+    throw badUserInput('"after" is not a valid cursor.', 'after');
+  }
+  return { take: page.size + 1, cursor: page.cursor, page };
+}
+
+function newestFirstCursor(row: { createdAt: Date; id: number }): CursorValue {
+  return [row.createdAt.toISOString(), row.id];
+}
+
+/** A product's reviews, newest first; the count is the product's own counter (no query). */
+export async function productReviews(ctx: Context, product: Product, args: PageArgs): Promise<ConnectionModel<Review>> {
+  const { take, cursor, page } = childPage(args);
+  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.reviewPageByProduct.load({ parentId: product.id, take, cursor });
+  return buildConnection(rows, page, newestFirstCursor, () => product.reviewCount);
+}
+
+/** A category's published products, newest first. */
+export async function categoryProducts(ctx: Context, category: Category, args: PageArgs): Promise<ConnectionModel<Product>> {
+  const { take, cursor, page } = childPage(args);
+  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.productPageByCategory.load({ parentId: category.id, take, cursor });
+  return buildConnection(rows, page, newestFirstCursor, () => ctx.loaders.catalog.publishedProductCountByCategory.load(category.id));
+}
