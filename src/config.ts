@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the embedded database keeps its files. */
   dataDir: string;
+  /** Connections per instance to DATABASE_URL (the embedded database always uses one). */
+  databasePoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed by CORS; empty means same-origin only. `*` allows any. */
   corsOrigins: string[];
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     logLevel,
     corsOrigins,
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !isProduction),

@@ -19,7 +19,6 @@ export interface Database {
 export interface OpenDatabaseOptions {
   /** Apply pending migrations first (always done for the embedded database). */
   migrate?: boolean;
-  poolSize?: number;
 }
 
 function describeUrl(url: string): string {
@@ -32,7 +31,7 @@ function describeUrl(url: string): string {
  * under DATA_DIR (created and migrated on first start).
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   const statements = new StatementCounter();
@@ -45,7 +44,7 @@ export async function openDatabase(
     url = embedded.url;
   }
   if (embedded || options.migrate) await migrateDatabase(url);
-  const prisma = createPrismaClient(url, { poolSize: embedded ? 1 : (options.poolSize ?? 10), statements });
+  const prisma = createPrismaClient(url, { poolSize: embedded ? 1 : config.databasePoolSize, statements });
   return {
     prisma,
     statements,

@@ -26,6 +26,8 @@ export interface PageRequest {
   direction: 'forward' | 'backward';
   size: number;
   cursor: CursorValue | null;
+  /** The ordering the cursors belong to (cursors of another ordering are refused). */
+  sortKey: string;
 }
 
 /** The sort key of the item a cursor points at, plus its id as tie-breaker. */
@@ -38,28 +40,28 @@ export interface PageArgs {
   before?: string | null;
 }
 
-export function encodeCursor(value: CursorValue): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const MAX_ID = 2_147_483_647;
+
+/** A cursor is base64url of `[sortKey, sortValue, id]`; the sort key ties it to one ordering. */
+export function encodeCursor(sortKey: string, [value, id]: CursorValue): string {
+  return Buffer.from(JSON.stringify([sortKey, value, id]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string, argument: string): CursorValue {
-  const invalid = () => badUserInput(`"${argument}" is not a valid cursor.`, argument);
+function decodeCursor(cursor: string, sortKey: string, argument: string): CursorValue {
+  const invalid = (reason = '') => badUserInput(`"${argument}" is not a valid cursor${reason}.`, argument);
   if (cursor.length > 500) throw invalid();
-  let value: unknown;
+  let decoded: unknown;
   try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw invalid();
   }
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    !['string', 'number'].includes(typeof value[0]) && value[0] !== null ||
-    !Number.isInteger(value[1])
-  ) {
-    throw invalid();
-  }
-  return [value[0] as CursorValue[0], value[1] as number];
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
+  const [key, value, id] = decoded as unknown[];
+  if (typeof key !== 'string' || !(typeof value === 'string' || typeof value === 'number' || value === null)) throw invalid();
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) throw invalid();
+  if (key !== sortKey) throw invalid(' for this ordering');
+  return [value, id];
 }
 
 function pageSize(value: number, argument: string): number {
@@ -74,7 +76,7 @@ function pageSize(value: number, argument: string): number {
  * `last`/`before` backwards; mixing directions or a size above 100 is
  * BAD_USER_INPUT.
  */
-export function parsePageArgs(args: PageArgs, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
+export function parsePageArgs(args: PageArgs, sortKey: string, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
   const forward = args.first != null || args.after != null;
   const backward = args.last != null || args.before != null;
   if (forward && backward) {
@@ -84,13 +86,15 @@ export function parsePageArgs(args: PageArgs, defaultSize = DEFAULT_PAGE_SIZE): 
     return {
       direction: 'backward',
       size: pageSize(args.last ?? defaultSize, 'last'),
-      cursor: args.before != null ? decodeCursor(args.before, 'before') : null,
+      cursor: args.before != null ? decodeCursor(args.before, sortKey, 'before') : null,
+      sortKey,
     };
   }
   return {
     direction: 'forward',
     size: pageSize(args.first ?? defaultSize, 'first'),
-    cursor: args.after != null ? decodeCursor(args.after, 'after') : null,
+    cursor: args.after != null ? decodeCursor(args.after, sortKey, 'after') : null,
+    sortKey,
   };
 }
 
@@ -110,7 +114,7 @@ export function buildConnection<T>(
   const hasMore = rows.length > page.size;
   const pageRows = rows.slice(0, page.size);
   if (page.direction === 'backward') pageRows.reverse();
-  const edges = pageRows.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  const edges = pageRows.map((node) => ({ cursor: encodeCursor(page.sortKey, cursorOf(node)), node }));
   return {
     edges,
     pageInfo: {

@@ -8,6 +8,7 @@ import { parseAmount } from '../../graphql/money';
 
 const MAX_SEARCH_LENGTH = 100;
 const MAX_SLUG_LENGTH = 200;
+const MAX_PRICE_CENTS = 2_147_483_647;
 
 type SortColumn = 'name' | 'priceCents' | 'createdAt' | 'averageRating';
 const SORT_COLUMNS: Record<ProductSortField, SortColumn> = {
@@ -53,10 +54,12 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
       throw badUserInput(`"filter.search" must be at most ${MAX_SEARCH_LENGTH} characters.`, 'filter.search');
     }
     if (search) {
+      // LIKE wildcards in the text are meant literally.
+      const literal = search.replace(/[\\%_]/g, '\\$&');
       conditions.push({
         OR: [
-          { name: { contains: search, mode: 'insensitive' } },
-          { description: { contains: search, mode: 'insensitive' } },
+          { name: { contains: literal, mode: 'insensitive' } },
+          { description: { contains: literal, mode: 'insensitive' } },
         ],
       });
     }
@@ -66,7 +69,9 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
   if (min !== undefined && max !== undefined && min > max) {
     throw badUserInput('"filter.minPrice" must not be above "filter.maxPrice".', 'filter.minPrice');
   }
-  if (min !== undefined || max !== undefined) conditions.push({ priceCents: { gte: min, lte: max } });
+  // Prices are 32-bit cents: a bound beyond that is as good as the largest price.
+  const clamp = (cents: number | undefined) => (cents === undefined ? undefined : Math.min(cents, MAX_PRICE_CENTS));
+  if (min !== undefined || max !== undefined) conditions.push({ priceCents: { gte: clamp(min), lte: clamp(max) } });
   if (filter.inStock != null) conditions.push({ stockQuantity: filter.inStock ? { gt: 0 } : { lte: 0 } });
   return conditions;
 }
@@ -81,9 +86,10 @@ export async function listProducts(
   ctx: Context,
   args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null },
 ): Promise<ConnectionModel<Product>> {
-  const page = parsePageArgs(args);
   const order = args.orderBy ?? DEFAULT_ORDER;
   const column = SORT_COLUMNS[order.field];
+  // The direction is not part of the key: a cursor stays valid when the client flips it.
+  const page = parsePageArgs(args, order.field);
   const conditions = filterWhere(args.filter);
   const where: Prisma.ProductWhereInput = { AND: conditions };
 
@@ -143,7 +149,7 @@ export function listCategories(ctx: Context): Promise<Category[]> {
 
 /** Forward-only pages of a parent's children, newest first, batched across parents by the loader. */
 function childPage(args: PageArgs): { take: number; cursor: CursorValue | null; page: ReturnType<typeof parsePageArgs> } {
-  const page = parsePageArgs({ first: args.first, after: args.after });
+  const page = parsePageArgs({ first: args.first, after: args.after }, 'NEWEST');
   if (page.cursor && (typeof page.cursor[0] !== 'string' || Number.isNaN(new Date(page.cursor[0]).getTime()))) {
     throw badUserInput('"after" is not a valid cursor.', 'after');
   }

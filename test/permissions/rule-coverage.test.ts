@@ -1,0 +1,44 @@
+import { buildSchema, graphql } from 'graphql';
+import { allow } from 'graphql-shield';
+import { fieldsWithoutRule, rulesWithoutField, applyPermissions, schemaFields } from '../../src/graphql/permissions';
+import { createUnprotectedSchema, permissionRules } from '../../src/graphql/schema';
+
+describe('every field has a permission rule', () => {
+  it('has a rule for every field of every type in the schema', () => {
+    // A new field must get an explicit rule before it can be read: this test names the ones that lack it.
+    const schema = createUnprotectedSchema();
+    expect(schemaFields(schema).length).toBeGreaterThan(40);
+    expect(fieldsWithoutRule(schema, permissionRules)).toEqual([]);
+  });
+
+  it('has no rule for a field the schema does not have', () => {
+    expect(rulesWithoutField(createUnprotectedSchema(), permissionRules)).toEqual([]);
+  });
+});
+
+describe('deny by default', () => {
+  const schema = buildSchema(`
+    type Query { open: String, forgotten: String }
+  `);
+  const rules = { Query: { open: allow } };
+  const rootValue = { open: 'yes', forgotten: 'secret' };
+
+  it('reports a field without a rule', () => {
+    expect(fieldsWithoutRule(schema, rules)).toEqual(['Query.forgotten']);
+  });
+
+  it('denies a field without a rule at run time, and leaves allowed fields unwrapped', async () => {
+    const protectedSchema = applyPermissions(schema, rules);
+    const result = await graphql({ schema: protectedSchema, source: '{ open forgotten }', rootValue, contextValue: { viewer: null } });
+    expect(result.data).toEqual({ open: 'yes', forgotten: null });
+    expect(result.errors?.map((e) => [e.path, e.extensions.code])).toEqual([[['forgotten'], 'UNAUTHENTICATED']]);
+    // the allowed field keeps its own resolver: no shield middleware around it
+    const fields = protectedSchema.getQueryType()?.getFields();
+    expect(fields?.open?.resolve).toBeUndefined();
+    expect(fields?.forgotten?.resolve).toEqual(expect.any(Function));
+  });
+
+  it('refuses rules that name fields the schema lacks', () => {
+    expect(() => applyPermissions(schema, { Query: { open: allow, opne: allow } })).toThrow(/Query.opne/);
+  });
+});
