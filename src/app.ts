@@ -46,6 +46,8 @@ export async function createGateway({ config, database, log, permissions = true 
     schema: createSchema({ permissions }),
     introspection: config.introspection,
     csrfPrevention: true,
+    // src/server.ts owns the signals: it drains, then closes the database.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.isProduction,
     formatError: createErrorFormatter({ mask: config.isProduction }),

@@ -1,0 +1,71 @@
+import { createGateway } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from './seed/demo-data';
+
+/** Products seeded into a new embedded database, so `npm start` shows a catalog at once. */
+const FIRST_RUN_PRODUCTS = 200;
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger(config);
+  const database = await openDatabase(config);
+  log.info({ database: database.description }, 'database ready');
+
+  const seeded = database.embedded && !config.isProduction && (await isDatabaseEmpty(database.prisma));
+  if (seeded) {
+    log.info({ products: FIRST_RUN_PRODUCTS }, 'first run: seeding demo data');
+    await seedDemoData(database.prisma, { products: FIRST_RUN_PRODUCTS });
+  }
+
+  const gateway = await createGateway({ config, database, log });
+  const url = await gateway.listen(config.port);
+  log.info({ url, environment: config.nodeEnv }, 'gateway listening');
+  if (process.stdout.isTTY || !config.isProduction) {
+    const lines = [`\nStorefront Gateway is running at ${url}`];
+    if (config.introspection) lines.push('Open it in a browser for Apollo Sandbox.');
+    if (!config.isProduction) {
+      lines.push(`Demo accounts (password "${DEMO_PASSWORD}"):`);
+      for (const account of DEMO_ACCOUNTS) lines.push(`  ${account.email.padEnd(20)} ${account.role}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining in-flight requests');
+    setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    await gateway.stop();
+    log.info('HTTP server closed; closing the database');
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Storefront Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
