@@ -25,6 +25,8 @@ const config: CodegenConfig = {
           ProductEdge: '../graphql/connection#EdgeModel<ProductModel>',
           ReviewConnection: '../graphql/connection#ConnectionModel<ReviewModel>',
           ReviewEdge: '../graphql/connection#EdgeModel<ReviewModel>',
+          UserConnection: '../graphql/connection#ConnectionModel<UserModel>',
+          UserEdge: '../graphql/connection#EdgeModel<UserModel>',
         },
       },
     },

@@ -85,10 +85,11 @@ export async function createGateway({ config, database, log, permissions = true 
   });
 
   const graphqlHandler = expressMiddleware(apollo, {
-    context: async ({ res }) =>
+    context: ({ req, res }) =>
       createContext({
         db: database.prisma,
-        viewer: null,
+        config,
+        authorization: req.get('authorization'),
         requestId: res.locals.requestId as string,
         log,
         stats: res.locals.stats as WorkStats,

@@ -18,7 +18,17 @@ export interface Config {
   introspection: boolean;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /** The HS256 key for access tokens. */
+  jwtSecret: string;
+  /** Lifetime of an access token. */
+  accessTokenTtlSeconds: number;
+  /** Lifetime of a refresh token (and so of a session without activity). */
+  refreshTokenTtlDays: number;
 }
+
+/** Outside production, without JWT_SECRET: a fixed key, so tokens survive restarts. Never valid in production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+const MIN_SECRET_BYTES = 32;
 
 /** A configuration problem, reported as one line naming the variable. */
 export class ConfigError extends Error {
@@ -46,6 +56,19 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function jwtSecret(env: NodeJS.ProcessEnv, isProduction: boolean): string {
+  const secret = env.JWT_SECRET;
+  if (!secret) {
+    if (isProduction) throw new ConfigError('JWT_SECRET', `is required in production (at least ${MIN_SECRET_BYTES} bytes)`);
+    return DEVELOPMENT_JWT_SECRET;
+  }
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+  }
+  if (isProduction && secret === DEVELOPMENT_JWT_SECRET) throw new ConfigError('JWT_SECRET', 'must not be the development secret in production');
+  return secret;
 }
 
 /** Reads the configuration from `env`; throws a ConfigError naming the first bad variable. */
@@ -87,5 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins,
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !isProduction),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
+    jwtSecret: jwtSecret(env, isProduction),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+    refreshTokenTtlDays: integer(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
   };
 }

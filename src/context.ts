@@ -1,7 +1,9 @@
+import type { Config } from './config';
 import type { Role } from './generated/prisma/client';
 import type { Db, WorkStats } from './db/prisma';
 import type { Logger } from './logger';
 import { createLoaders, type Loaders } from './loaders';
+import { authenticate } from './modules/account/authentication';
 
 /** Who is asking; null when anonymous. */
 export interface Viewer {
@@ -12,6 +14,7 @@ export interface Viewer {
 /** Everything a resolver may use, built anew for every request. */
 export interface Context {
   db: Db;
+  config: Config;
   /** Per-request DataLoaders: every database read of a resolver goes through them. */
   loaders: Loaders;
   viewer: Viewer | null;
@@ -21,6 +24,19 @@ export interface Context {
   stats: WorkStats;
 }
 
-export function createContext(input: Omit<Context, 'loaders'>): Context {
-  return { ...input, loaders: createLoaders(input.db) };
+export interface ContextInput {
+  db: Db;
+  config: Config;
+  requestId: string;
+  log: Logger;
+  stats: WorkStats;
+  /** The request's Authorization header. */
+  authorization: string | undefined;
+}
+
+/** Builds a request's context: fresh loaders, and the viewer from the access token. */
+export async function createContext({ authorization, ...input }: ContextInput): Promise<Context> {
+  const loaders = createLoaders(input.db);
+  const viewer = await authenticate(authorization, input.config, loaders);
+  return { ...input, loaders, viewer };
 }

@@ -4,7 +4,7 @@ import { errorCodes, startTestGateway, type TestGateway } from '../helpers/test-
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ seed: seedCatalogFixture, env: { NODE_ENV: 'production' } });
+  gateway = await startTestGateway({ seed: seedCatalogFixture, env: { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-bytes' } });
 });
 afterAll(() => gateway?.close());
 

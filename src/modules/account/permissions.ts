@@ -1,9 +1,35 @@
-import { allow } from 'graphql-shield';
+import { allow, or, rule } from 'graphql-shield';
+import type { Context } from '../../context';
+import type { User } from '../../generated/prisma/client';
 import type { RuleMap } from '../../graphql/permissions';
+import { isAdmin, isStaff } from '../../graphql/rules';
+
+/** The user being read is the viewer. No query: the parent row is at hand. */
+const isSelf = rule('isSelf', { cache: 'no_cache' })((user: User, _args, ctx: Context) => ctx.viewer?.id === user.id);
+
+const selfOrStaff = or(isSelf, isStaff);
+const selfOrAdmin = or(isSelf, isAdmin);
 
 export const accountPermissions: RuleMap = {
+  Query: { viewer: allow, users: isAdmin },
+  Mutation: {
+    register: allow,
+    login: allow,
+    // Holding the refresh token is the credential.
+    refreshSession: allow,
+    logout: allow,
+    setUserRole: isAdmin,
+  },
   User: {
     id: allow,
     name: allow,
+    email: selfOrStaff,
+    role: selfOrAdmin,
+    createdAt: selfOrStaff,
   },
+  UserConnection: { edges: allow, nodes: allow, pageInfo: allow, totalCount: allow },
+  UserEdge: { cursor: allow, node: allow },
+  AuthPayload: { accessToken: allow, refreshToken: allow, user: allow, userErrors: allow },
+  LogoutPayload: { revoked: allow, userErrors: allow },
+  UserPayload: { user: allow, userErrors: allow },
 };

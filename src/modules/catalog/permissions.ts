@@ -1,10 +1,10 @@
-import { allow, deny } from 'graphql-shield';
+import { allow } from 'graphql-shield';
 import type { RuleMap } from '../../graphql/permissions';
+import { isStaff } from '../../graphql/rules';
 
 // Every field is listed, no wildcards: a new field stays unreadable (and the
 // rule-coverage test fails) until someone decides who may read it.
-// The catalog is public, except what the store paid and holds: stock and cost
-// are for staff, and no one is staff until accounts exist.
+// The catalog is public, except what the store paid and holds: stock and cost are for staff.
 export const catalogPermissions: RuleMap = {
   Query: {
     product: allow,
@@ -20,8 +20,8 @@ export const catalogPermissions: RuleMap = {
     description: allow,
     price: allow,
     inStock: allow,
-    stockQuantity: deny,
-    costPrice: deny,
+    stockQuantity: isStaff,
+    costPrice: isStaff,
     category: allow,
     reviews: allow,
     averageRating: allow,
