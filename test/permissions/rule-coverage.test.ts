@@ -1,5 +1,5 @@
 import { buildSchema, graphql } from 'graphql';
-import { allow } from 'graphql-shield';
+import { allow, rule } from 'graphql-shield';
 import { fieldsWithoutRule, rulesWithoutField, applyPermissions, schemaFields } from '../../src/graphql/permissions';
 import { createUnprotectedSchema, permissionRules } from '../../src/graphql/schema';
 
@@ -40,5 +40,28 @@ describe('deny by default', () => {
 
   it('refuses rules that name fields the schema lacks', () => {
     expect(() => applyPermissions(schema, { Query: { open: allow, opne: allow } })).toThrow(/Query.opne/);
+  });
+});
+
+describe('a rule that fails', () => {
+  it('surfaces as a fault at its path, not as a silent denial', async () => {
+    // given a rule whose lookup throws (a bug or a database outage)
+    const schema = buildSchema('type Query { guarded: String, open: String }');
+    const broken = rule('broken', { cache: 'no_cache' })(() => {
+      throw new Error('ownership lookup failed');
+    });
+    const protectedSchema = applyPermissions(schema, { Query: { guarded: broken, open: allow } });
+
+    // when the guarded field is read
+    const result = await graphql({
+      schema: protectedSchema,
+      source: '{ guarded open }',
+      rootValue: { guarded: 'secret', open: 'yes' },
+      contextValue: { viewer: { id: 1, role: 'ADMIN' } },
+    });
+
+    // then the field is null with the original error (masked and logged as INTERNAL_SERVER_ERROR by the gateway), not FORBIDDEN
+    expect(result.data).toEqual({ guarded: null, open: 'yes' });
+    expect(result.errors?.map((e) => [e.message, e.extensions.code])).toEqual([['ownership lookup failed', undefined]]);
   });
 });
