@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
 import type { Context, Viewer } from '../context';
 import type { Role } from '../generated/prisma/client';
@@ -10,15 +11,34 @@ export function hasRole(viewer: Viewer | null, role: Role): boolean {
   return viewer !== null && RANK[viewer.role] >= RANK[role];
 }
 
-// Rules that depend on the viewer alone are cached per request ('contextual'):
-// evaluated once, however many fields they guard.
+type RuleResult = boolean | Error;
+type RuleBody<P> = (parent: P, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) => RuleResult | Promise<RuleResult>;
 
-export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })(
-  (_parent, _args, ctx: Context) => (ctx.viewer ? true : unauthenticated()),
+/**
+ * Defines a shield rule. graphql-shield turns an exception thrown inside a
+ * rule into a plain "not authorised" (unless in debug mode), which would hide
+ * a fault such as a failed ownership lookup behind a FORBIDDEN. Here the
+ * exception is returned instead: shield passes a returned error through as
+ * the field's error, the gateway logs it and reports INTERNAL_SERVER_ERROR.
+ * `cache: 'contextual'` is for rules that depend on the viewer alone
+ * (evaluated once per request); rules reading the parent use 'no_cache'.
+ */
+export function defineRule<P = unknown>(name: string, cache: 'contextual' | 'no_cache', body: RuleBody<P>) {
+  return rule(name, { cache })(async (parent: P, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) => {
+    try {
+      return await body(parent, args, ctx, info);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+}
+
+export const isAuthenticated = defineRule('isAuthenticated', 'contextual', 
+  (_parent, _args, ctx) => (ctx.viewer ? true : unauthenticated()),
 );
 
 function roleRule(role: Role) {
-  return rule(`is${role}`, { cache: 'contextual' })((_parent, _args, ctx: Context) => {
+  return defineRule(`is${role}`, 'contextual', (_parent, _args, ctx) => {
     if (!ctx.viewer) return unauthenticated();
     return hasRole(ctx.viewer, role) ? true : forbidden();
   });

@@ -1,6 +1,7 @@
 import { buildSchema, graphql } from 'graphql';
-import { allow, rule } from 'graphql-shield';
+import { allow } from 'graphql-shield';
 import { fieldsWithoutRule, rulesWithoutField, applyPermissions, schemaFields } from '../../src/graphql/permissions';
+import { defineRule } from '../../src/graphql/rules';
 import { createUnprotectedSchema, permissionRules } from '../../src/graphql/schema';
 
 describe('every field has a permission rule', () => {
@@ -47,7 +48,7 @@ describe('a rule that fails', () => {
   it('surfaces as a fault at its path, not as a silent denial', async () => {
     // given a rule whose lookup throws (a bug or a database outage)
     const schema = buildSchema('type Query { guarded: String, open: String }');
-    const broken = rule('broken', { cache: 'no_cache' })(() => {
+    const broken = defineRule('broken', 'no_cache', () => {
       throw new Error('ownership lookup failed');
     });
     const protectedSchema = applyPermissions(schema, { Query: { guarded: broken, open: allow } });

@@ -1,11 +1,10 @@
-import { allow, or, rule } from 'graphql-shield';
-import type { Context } from '../../context';
+import { allow, or } from 'graphql-shield';
 import type { User } from '../../generated/prisma/client';
 import type { RuleMap } from '../../graphql/permissions';
-import { isAdmin, isStaff } from '../../graphql/rules';
+import { defineRule, isAdmin, isStaff } from '../../graphql/rules';
 
 /** The user being read is the viewer. No query: the parent row is at hand. */
-const isSelf = rule('isSelf', { cache: 'no_cache' })((user: User, _args, ctx: Context) => ctx.viewer?.id === user.id);
+const isSelf = defineRule<User>('isSelf', 'no_cache', (user, _args, ctx) => ctx.viewer?.id === user.id);
 
 const selfOrStaff = or(isSelf, isStaff);
 const selfOrAdmin = or(isSelf, isAdmin);
