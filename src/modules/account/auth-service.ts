@@ -30,18 +30,27 @@ function checkPassword(password: string): ServiceResult<string> {
   return ok(password);
 }
 
-/**
- * Starts a session (by default a new refresh-token family) for a user. The
- * request that signed in acts as that user from here on, so the payload's
- * `user { email role }` is readable like the viewer's own.
- */
-async function startSession(ctx: Context, user: User, familyId: string = randomUUID()): Promise<Session> {
-  ctx.viewer = { id: user.id, role: user.role };
+type DbClient = Pick<Context['db'], 'refreshToken'>;
+
+/** Stores a new refresh token of `familyId` for a user and returns it. */
+async function issueRefreshToken(db: DbClient, ctx: Context, userId: number, familyId: string): Promise<string> {
   const refresh = newRefreshToken();
-  await ctx.db.refreshToken.create({
-    data: { userId: user.id, familyId, tokenHash: refresh.hash, expiresAt: refreshTokenExpiry(ctx.config) },
-  });
-  return { accessToken: await signAccessToken(ctx.config, user.id), refreshToken: refresh.token, user };
+  await db.refreshToken.create({ data: { userId, familyId, tokenHash: refresh.hash, expiresAt: refreshTokenExpiry(ctx.config) } });
+  return refresh.token;
+}
+
+/**
+ * Completes a sign-in: the request acts as that user from here on, so the
+ * payload's `user { email role }` is readable like the viewer's own.
+ */
+async function session(ctx: Context, user: User, refreshToken: string): Promise<Session> {
+  ctx.viewer = { id: user.id, role: user.role };
+  return { accessToken: await signAccessToken(ctx.config, user.id), refreshToken, user };
+}
+
+/** Starts a new session: a new refresh-token family. */
+async function startSession(ctx: Context, user: User): Promise<Session> {
+  return session(ctx, user, await issueRefreshToken(ctx.db, ctx, user.id, randomUUID()));
 }
 
 /** Creates a CUSTOMER account and signs it in. An email already in use is a user error, never a fault. */
@@ -88,22 +97,37 @@ const INVALID_REFRESH = 'The refresh token is invalid, expired or already used. 
  * Rotates a refresh token: the presented token is retired and a new one of
  * the same family issued. Presenting a retired token again means it leaked
  * (or a client raced itself): the whole family is revoked.
+ *
+ * Retiring and issuing happen in one transaction holding the old token's row
+ * lock, so a concurrent reuse waits for the new token to exist and then
+ * revokes it with the rest of the family: no rotated token can outlive a
+ * "session ended" answer.
  */
 export async function refreshSession(ctx: Context, refreshToken: string): Promise<ServiceResult<Session>> {
-  if (!refreshToken || refreshToken.length > REFRESH_TOKEN_MAX) return fail('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
-  const stored = await ctx.db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, include: { user: true } });
-  if (!stored) return fail('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
-  const now = new Date();
-  if (stored.revokedAt || stored.expiresAt <= now) return fail('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
+  const invalid = () => fail<Session>('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
+  if (!refreshToken || refreshToken.length > REFRESH_TOKEN_MAX) return invalid();
+  const tokenHash = hashRefreshToken(refreshToken);
 
-  // Retire it only if nobody else has: the conditional update is the race's referee.
-  const retired = await ctx.db.refreshToken.updateMany({ where: { id: stored.id, replacedAt: null, revokedAt: null }, data: { replacedAt: now } });
-  if (retired.count === 0) {
-    await revokeFamily(ctx, stored.familyId);
-    ctx.log.warn({ userId: stored.userId, requestId: ctx.requestId }, 'refresh token reused: session revoked');
+  const outcome = await ctx.db.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<Array<{ id: number; userId: number; familyId: string; expiresAt: Date; revokedAt: Date | null; replacedAt: Date | null }>>`
+      SELECT "id", "userId", "familyId", "expiresAt", "revokedAt", "replacedAt" FROM "RefreshToken" WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
+    const now = new Date();
+    if (!locked || locked.revokedAt || locked.expiresAt <= now) return { kind: 'invalid' as const };
+    if (locked.replacedAt) {
+      await tx.refreshToken.updateMany({ where: { familyId: locked.familyId, revokedAt: null }, data: { revokedAt: now } });
+      return { kind: 'reused' as const, userId: locked.userId };
+    }
+    await tx.refreshToken.update({ where: { id: locked.id }, data: { replacedAt: now } });
+    const user = await tx.user.findUniqueOrThrow({ where: { id: locked.userId } });
+    return { kind: 'rotated' as const, user, token: await issueRefreshToken(tx, ctx, user.id, locked.familyId) };
+  });
+
+  if (outcome.kind === 'invalid') return invalid();
+  if (outcome.kind === 'reused') {
+    ctx.log.warn({ userId: outcome.userId, requestId: ctx.requestId }, 'refresh token reused: session revoked');
     return fail('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended. Sign in again.', ['input', 'refreshToken']);
   }
-  return ok(await startSession(ctx, stored.user, stored.familyId));
+  return ok(await session(ctx, outcome.user, outcome.token));
 }
 
 async function revokeFamily(ctx: Context, familyId: string): Promise<number> {

@@ -18,7 +18,8 @@ function rejected(message: string): GraphQLError {
  */
 export async function authenticate(authorization: string | undefined, config: TokenConfig, loaders: Loaders): Promise<Viewer | null> {
   if (authorization === undefined || authorization === '') return null;
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization);
+  // The scheme name is case-insensitive (RFC 9110).
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(authorization);
   if (!match?.[1] || authorization.length > 2048) throw rejected('The Authorization header must be "Bearer <access token>".');
   const check = await verifyAccessToken(config, match[1]);
   if (!check.ok) throw rejected(check.reason);

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../../config';
 
 const ISSUER = 'storefront-gateway';
 const AUDIENCE = 'storefront-clients';
 const CLOCK_TOLERANCE_SECONDS = 30;
+const MAX_USER_ID = 2_147_483_647;
 
 export type TokenConfig = Pick<Config, 'jwtSecret' | 'accessTokenTtlSeconds' | 'refreshTokenTtlDays'>;
 
@@ -20,6 +21,7 @@ export function signAccessToken(config: TokenConfig, userId: number): Promise<st
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
+    .setJti(randomUUID())
     .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
     .sign(key(config));
 }
@@ -42,7 +44,7 @@ export async function verifyAccessToken(config: TokenConfig, token: string): Pro
       requiredClaims: ['sub', 'iat', 'exp'],
     });
     const userId = Number(payload.sub);
-    if (!Number.isSafeInteger(userId) || userId < 1) return { ok: false, reason: 'The access token names no valid user.' };
+    if (!Number.isSafeInteger(userId) || userId < 1 || userId > MAX_USER_ID) return { ok: false, reason: 'The access token names no valid user.' };
     return { ok: true, userId };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'The access token has expired.' };

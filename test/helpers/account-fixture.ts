@@ -1,0 +1,100 @@
+import type { Db } from '../../src/db/prisma';
+import type { Role } from '../../src/generated/prisma/client';
+import { hashPassword } from '../../src/modules/account/password';
+import { seedCatalogFixture } from './catalog-fixture';
+import type { TestGateway } from './test-gateway';
+
+/** The password of every demo account. */
+export const DEMO_PASSWORD = 'demo-password';
+
+export interface DemoAccount {
+  email: string;
+  name: string;
+  role: Role;
+}
+
+/** The demo accounts of the README: one admin, one staff member, two customers. */
+export const ACCOUNTS = {
+  admin: { email: 'admin@example.com', name: 'Ada Admin', role: 'ADMIN' },
+  staff: { email: 'staff@example.com', name: 'Sam Staff', role: 'STAFF' },
+  alice: { email: 'alice@example.com', name: 'Alice Customer', role: 'CUSTOMER' },
+  bob: { email: 'bob@example.com', name: 'Bob Customer', role: 'CUSTOMER' },
+} as const satisfies Record<string, DemoAccount>;
+
+export type AccountKey = keyof typeof ACCOUNTS;
+
+/** Creates the four demo accounts, all with DEMO_PASSWORD (hashed in parallel: scrypt is slow on purpose). */
+export async function seedAccounts(prisma: Db): Promise<void> {
+  const accounts = Object.values(ACCOUNTS);
+  const hashes = await Promise.all(accounts.map(() => hashPassword(DEMO_PASSWORD)));
+  await prisma.user.createMany({
+    data: accounts.map((account, index) => ({ ...account, passwordHash: hashes[index]! })),
+  });
+}
+
+/** The slug of the product alice has reviewed in `seedAccountsWithCatalog`. */
+export const ALICE_REVIEWED_PRODUCT = 'product-01';
+export const ALICE_REVIEW_BODY = 'Alice liked it';
+
+/**
+ * The catalog fixture (3 categories, 31 products, 6 reviewers and their
+ * reviews), the demo accounts, and one review by alice of product-01
+ * (product 1 has 1 fixture review, so alice's is its second and newest).
+ */
+export async function seedAccountsWithCatalog(prisma: Db): Promise<void> {
+  await seedCatalogFixture(prisma);
+  await seedAccounts(prisma);
+  const [alice, product] = await Promise.all([
+    prisma.user.findUniqueOrThrow({ where: { email: ACCOUNTS.alice.email } }),
+    prisma.product.findUniqueOrThrow({ where: { slug: ALICE_REVIEWED_PRODUCT } }),
+  ]);
+  await prisma.review.create({
+    data: { productId: product.id, authorId: alice.id, rating: 5, body: ALICE_REVIEW_BODY, createdAt: new Date(Date.UTC(2026, 1, 1)) },
+  });
+  await prisma.$executeRaw`
+    UPDATE "Product" p SET "averageRating" = r.avg, "reviewCount" = r.count
+    FROM (SELECT "productId", AVG("rating")::float AS avg, COUNT(*)::int AS count FROM "Review" GROUP BY 1) r
+    WHERE r."productId" = p."id" AND p."id" = ${product.id}`;
+}
+
+/** Headers that present an access token. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export interface SignedIn {
+  accessToken: string;
+  refreshToken: string;
+  /** The user's global ID. */
+  userId: string;
+}
+
+const LOGIN = /* GraphQL */ `
+  mutation Login($input: LoginInput!) {
+    login(input: $input) {
+      accessToken
+      refreshToken
+      user { id }
+      userErrors { code message }
+    }
+  }
+`;
+
+interface LoginData {
+  login: {
+    accessToken: string | null;
+    refreshToken: string | null;
+    user: { id: string } | null;
+    userErrors: Array<{ code: string; message: string }>;
+  };
+}
+
+/** Signs in through the real `login` mutation; throws, naming the cause, when it does not succeed. */
+export async function loginAs(gateway: TestGateway, email: string, password: string = DEMO_PASSWORD): Promise<SignedIn> {
+  const response = await gateway.graphql<LoginData>(LOGIN, { input: { email, password } });
+  const payload = response.body.data?.login;
+  if (!payload?.accessToken || !payload.refreshToken || !payload.user) {
+    throw new Error(`login as ${email} failed: ${JSON.stringify(response.body)}`);
+  }
+  return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id };
+}
