@@ -3,18 +3,11 @@
  * database at DATABASE_URL, or to the embedded one under DATA_DIR when it is
  * not set. Exit codes: 0 done, 1 failed.
  */
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import { loadConfigOrExit } from '../src/config';
 import { openDatabase } from '../src/db/database';
 
 async function main(): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 1;
-  }
+  const config = loadConfigOrExit();
   // openDatabase runs `prisma migrate deploy` and throws with its output when that fails.
   const database = await openDatabase(config, { migrate: true });
   try {

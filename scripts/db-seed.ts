@@ -7,7 +7,7 @@
  * production), 2 bad arguments.
  */
 import { Presets, SingleBar } from 'cli-progress';
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import { loadConfigOrExit } from '../src/config';
 import { openDatabase } from '../src/db/database';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DatabaseNotEmptyError, isDatabaseEmpty, seedDemoData, type SeedSummary } from '../src/seed/demo-data';
 
@@ -137,14 +137,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 1;
-  }
+  const config = loadConfigOrExit();
   if (config.isProduction && !args.force) {
     console.error('db:seed: refusing to seed demo data with NODE_ENV=production; pass --force if you really mean it.');
     return 1;
