@@ -1,7 +1,7 @@
 import { badUserInput } from './errors';
 
 /** The types that have global IDs, and so can be fetched with `Query.node`. */
-export const NODE_TYPES = ['User', 'Category', 'Product', 'Review'] as const;
+export const NODE_TYPES = ['User', 'Category', 'Product', 'Review', 'Cart', 'CartItem', 'Order', 'OrderItem', 'Payment'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 /**

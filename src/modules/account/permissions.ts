@@ -6,7 +6,7 @@ import { defineRule, isAdmin, isStaff } from '../../graphql/rules';
 /** The user being read is the viewer. No query: the parent row is at hand. */
 const isSelf = defineRule<User>('isSelf', 'no_cache', (user, _args, ctx) => ctx.viewer?.id === user.id);
 
-const selfOrStaff = or(isSelf, isStaff);
+export const selfOrStaff = or(isSelf, isStaff);
 const selfOrAdmin = or(isSelf, isAdmin);
 
 export const accountPermissions: RuleMap = {

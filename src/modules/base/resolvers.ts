@@ -17,6 +17,11 @@ const loadByType: Record<NodeType, (ctx: Context, id: number) => Promise<NodeMod
   Category: (ctx, id) => ctx.loaders.catalog.categoryById.load(id),
   Product: (ctx, id) => loadVisibleProduct(ctx, id),
   Review: (ctx, id) => ctx.loaders.catalog.reviewById.load(id),
+  Cart: (ctx, id) => ctx.loaders.cart.cartById.load(id),
+  CartItem: (ctx, id) => ctx.loaders.cart.cartItemById.load(id),
+  Order: (ctx, id) => ctx.loaders.order.orderById.load(id),
+  OrderItem: (ctx, id) => ctx.loaders.order.orderItemById.load(id),
+  Payment: (ctx, id) => ctx.loaders.order.paymentById.load(id),
 };
 
 /** Resolves a global ID to its object, or null when none exists. Malformed IDs are BAD_USER_INPUT. */

@@ -3,7 +3,19 @@ import { connectionResolvers } from '../../graphql/connection';
 import { toGlobalId } from '../../graphql/global-id';
 import { formatAmount, money } from '../../graphql/money';
 import { required } from '../../graphql/required';
+import type { Product, Review } from '../../generated/prisma/client';
+import type { ServiceResult } from '../../graphql/result';
+import * as products from './product-writes';
+import { createReview } from './review-service';
 import * as catalog from './service';
+
+function productPayload(result: ServiceResult<Product>) {
+  return result.ok ? { product: result.value, userErrors: [] } : { product: null, userErrors: result.userErrors };
+}
+
+function reviewPayload(result: ServiceResult<Review>) {
+  return result.ok ? { review: result.value, userErrors: [] } : { review: null, userErrors: result.userErrors };
+}
 
 export const catalogResolvers: Resolvers = {
   Query: {
@@ -38,4 +50,10 @@ export const catalogResolvers: Resolvers = {
   },
   ProductConnection: connectionResolvers,
   ReviewConnection: connectionResolvers,
+  Mutation: {
+    createReview: async (_, { input }, ctx) => reviewPayload(await createReview(ctx, input)),
+    createProduct: async (_, { input }, ctx) => productPayload(await products.createProduct(ctx, input)),
+    updateProduct: async (_, { input }, ctx) => productPayload(await products.updateProduct(ctx, input)),
+    adjustStock: async (_, { input }, ctx) => productPayload(await products.adjustStock(ctx, input)),
+  },
 };

@@ -5,6 +5,7 @@ import { badUserInput } from '../../graphql/errors';
 import { buildConnection, parsePageArgs, type ConnectionModel, type CursorValue, type PageArgs } from '../../graphql/connection';
 import { fromGlobalId } from '../../graphql/global-id';
 import { parseAmount } from '../../graphql/money';
+import { hasRole } from '../../graphql/rules';
 
 const MAX_SEARCH_LENGTH = 100;
 const MAX_SLUG_LENGTH = 200;
@@ -129,13 +130,18 @@ export async function findProduct(ctx: Context, args: { id?: string | null; slug
     const slug = args.slug ?? '';
     product = slug.length > MAX_SLUG_LENGTH ? null : await ctx.db.product.findUnique({ where: { slug } });
   }
-  return product?.published ? product : null;
+  return isVisible(ctx, product) ? product : null;
 }
 
-/** Loads a product for a node lookup or a relation; unpublished products are not visible. */
+/** Unpublished products are visible to staff only. */
+function isVisible(ctx: Context, product: Product | null): product is Product {
+  return product !== null && (product.published || hasRole(ctx.viewer, 'STAFF'));
+}
+
+/** Loads a product for a node lookup; unpublished products are visible to staff only. */
 export async function loadVisibleProduct(ctx: Context, id: number): Promise<Product | null> {
   const product = await ctx.loaders.catalog.productById.load(id);
-  return product?.published ? product : null;
+  return isVisible(ctx, product) ? product : null;
 }
 
 export function findCategoryBySlug(ctx: Context, slug: string): Promise<Category | null> {

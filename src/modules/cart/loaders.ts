@@ -1,0 +1,25 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../../db/prisma';
+import type { CartItem } from '../../generated/prisma/client';
+import { groupBy, loaderByKey } from '../../graphql/batch';
+
+export function createCartLoaders(db: Db) {
+  return {
+    cartById: loaderByKey(
+      (ids: readonly number[]) => db.cart.findMany({ where: { id: { in: [...ids] } } }),
+      (cart) => cart.id,
+    ),
+    cartByUser: loaderByKey(
+      (userIds: readonly number[]) => db.cart.findMany({ where: { userId: { in: [...userIds] } } }),
+      (cart) => cart.userId,
+    ),
+    cartItemById: loaderByKey(
+      (ids: readonly number[]) => db.cartItem.findMany({ where: { id: { in: [...ids] } } }),
+      (item) => item.id,
+    ),
+    itemsByCart: new DataLoader<number, CartItem[]>(async (cartIds) => {
+      const items = await db.cartItem.findMany({ where: { cartId: { in: [...cartIds] } }, orderBy: { id: 'asc' } });
+      return groupBy(cartIds, items, (item) => item.cartId);
+    }),
+  };
+}

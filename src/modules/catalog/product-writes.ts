@@ -1,0 +1,132 @@
+import type { Context } from '../../context';
+import { Prisma, type Product } from '../../generated/prisma/client';
+import { fromGlobalId } from '../../graphql/global-id';
+import { parseAmount } from '../../graphql/money';
+import { fail, ok, type ServiceResult } from '../../graphql/result';
+
+const NAME_MAX = 200;
+const DESCRIPTION_MAX = 5000;
+const STOCK_MAX = 1_000_000;
+const PRICE_MAX_CENTS = 100_000_000;
+const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+type Result = ServiceResult<Product>;
+
+function slugify(name: string): string {
+  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120);
+}
+
+/** A price field: a decimal amount within range, or a user error naming the field. */
+function price(amount: string, field: string): { cents: number } | { error: Result } {
+  let cents: number;
+  try {
+    cents = parseAmount(amount, `input.${field}`);
+  } catch {
+    return { error: fail('INVALID_PRICE', `"${field}" must be a decimal amount such as "19.99".`, ['input', field]) };
+  }
+  if (cents > PRICE_MAX_CENTS) return { error: fail('INVALID_PRICE', `"${field}" is too large.`, ['input', field]) };
+  return { cents };
+}
+
+function checkText(name: string | null | undefined, description: string | null | undefined): Result | null {
+  if (name != null && (!name.trim() || name.trim().length > NAME_MAX)) return fail('INVALID_NAME', `The name must be 1 to ${NAME_MAX} characters.`, ['input', 'name']);
+  if (description != null && description.length > DESCRIPTION_MAX) return fail('INVALID_DESCRIPTION', `The description must be at most ${DESCRIPTION_MAX} characters.`, ['input', 'description']);
+  return null;
+}
+
+async function categoryExists(ctx: Context, globalId: string): Promise<number | null> {
+  const id = fromGlobalId(globalId, 'Category', 'input.categoryId');
+  return (await ctx.loaders.catalog.categoryById.load(id)) ? id : null;
+}
+
+function slugTaken(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/** Adds a product (staff). */
+export async function createProduct(
+  ctx: Context,
+  input: { name: string; slug?: string | null; description?: string | null; price: string; costPrice: string; stockQuantity: number; categoryId: string; published?: boolean | null },
+): Promise<Result> {
+  const textError = checkText(input.name, input.description);
+  if (textError) return textError;
+  const slug = input.slug ?? slugify(input.name);
+  if (!SLUG_PATTERN.test(slug) || slug.length > 120) return fail('INVALID_SLUG', 'The slug must be lowercase letters, digits and single dashes (at most 120).', ['input', 'slug']);
+  const sell = price(input.price, 'price');
+  if ('error' in sell) return sell.error;
+  const cost = price(input.costPrice, 'costPrice');
+  if ('error' in cost) return cost.error;
+  if (!Number.isInteger(input.stockQuantity) || input.stockQuantity < 0 || input.stockQuantity > STOCK_MAX) {
+    return fail('INVALID_STOCK', `The stock must be a whole number from 0 to ${STOCK_MAX}.`, ['input', 'stockQuantity']);
+  }
+  const categoryId = await categoryExists(ctx, input.categoryId);
+  if (categoryId === null) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
+  try {
+    return ok(await ctx.db.product.create({
+      data: {
+        name: input.name.trim(),
+        slug,
+        description: input.description ?? '',
+        priceCents: sell.cents,
+        costCents: cost.cents,
+        stockQuantity: input.stockQuantity,
+        categoryId,
+        published: input.published ?? true,
+      },
+    }));
+  } catch (error) {
+    if (slugTaken(error)) return fail('SLUG_TAKEN', 'Another product has this slug.', ['input', 'slug']);
+    throw error;
+  }
+}
+
+/** Changes a product (staff); absent fields stay. */
+export async function updateProduct(
+  ctx: Context,
+  input: { productId: string; name?: string | null; description?: string | null; price?: string | null; costPrice?: string | null; categoryId?: string | null; published?: boolean | null },
+): Promise<Result> {
+  const id = fromGlobalId(input.productId, 'Product', 'input.productId');
+  const textError = checkText(input.name, input.description);
+  if (textError) return textError;
+  const data: Prisma.ProductUncheckedUpdateInput = {};
+  if (input.name != null) data.name = input.name.trim();
+  if (input.description != null) data.description = input.description;
+  if (input.published != null) data.published = input.published;
+  if (input.price != null) {
+    const sell = price(input.price, 'price');
+    if ('error' in sell) return sell.error;
+    data.priceCents = sell.cents;
+  }
+  if (input.costPrice != null) {
+    const cost = price(input.costPrice, 'costPrice');
+    if ('error' in cost) return cost.error;
+    data.costCents = cost.cents;
+  }
+  if (input.categoryId != null) {
+    const categoryId = await categoryExists(ctx, input.categoryId);
+    if (categoryId === null) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
+    data.categoryId = categoryId;
+  }
+  const { count } = await ctx.db.product.updateMany({ where: { id }, data });
+  if (count === 0) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
+  ctx.loaders.catalog.productById.clear(id);
+  return ok(await ctx.db.product.findUniqueOrThrow({ where: { id } }));
+}
+
+/** Adds or removes stock atomically; stock never goes below zero (staff). */
+export async function adjustStock(ctx: Context, input: { productId: string; delta: number }): Promise<Result> {
+  const id = fromGlobalId(input.productId, 'Product', 'input.productId');
+  if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > STOCK_MAX) {
+    return fail('INVALID_DELTA', `The change must be a non-zero whole number of at most ${STOCK_MAX} either way.`, ['input', 'delta']);
+  }
+  const changed = await ctx.db.$executeRaw`
+    UPDATE "Product" SET "stockQuantity" = "stockQuantity" + ${input.delta}, "updatedAt" = now()
+    WHERE "id" = ${id} AND "stockQuantity" + ${input.delta} BETWEEN 0 AND ${STOCK_MAX}`;
+  ctx.loaders.catalog.productById.clear(id);
+  const product = await ctx.db.product.findUnique({ where: { id } });
+  if (!product) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
+  if (changed === 0) {
+    return fail('INSUFFICIENT_STOCK', `Stock is ${product.stockQuantity}; it cannot change by ${input.delta}.`, ['input', 'delta']);
+  }
+  return ok(product);
+}
