@@ -11,7 +11,10 @@ import { migrateDatabase } from '../../src/db/migrate';
 // from a template database when TEST_DATABASE_URL is set.
 const TEMPLATE_FILE_ENV = 'STOREFRONT_TEST_PGLITE_TEMPLATE';
 const TEMPLATE_DB_ENV = 'STOREFRONT_TEST_TEMPLATE_DB';
-export const TEST_DB_PREFIX = 'storefront_test_';
+const RUN_PREFIX_ENV = 'STOREFRONT_TEST_RUN_PREFIX';
+// Every database of one test run shares a prefix with a random run id, so a
+// run cleans up its own databases and never another run's on the same server.
+const TEST_DB_PREFIX = 'storefront_test_';
 
 function serverUrl(databaseUrl: string, database: string): string {
   const url = new URL(databaseUrl);
@@ -33,7 +36,9 @@ async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise
 export async function prepareTemplate(): Promise<void> {
   const baseUrl = process.env.TEST_DATABASE_URL;
   if (baseUrl) {
-    const name = `${TEST_DB_PREFIX}template_${randomBytes(4).toString('hex')}`;
+    const prefix = `${TEST_DB_PREFIX}${randomBytes(4).toString('hex')}_`;
+    process.env[RUN_PREFIX_ENV] = prefix;
+    const name = `${prefix}template`;
     await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
     await migrateDatabase(serverUrl(baseUrl, name));
     process.env[TEMPLATE_DB_ENV] = name;
@@ -55,11 +60,12 @@ export async function prepareTemplate(): Promise<void> {
 export async function removeTemplate(): Promise<void> {
   const file = process.env[TEMPLATE_FILE_ENV];
   if (file) fs.rmSync(file, { force: true });
-  if (process.env.TEST_DATABASE_URL && process.env[TEMPLATE_DB_ENV]) {
+  const prefix = process.env[RUN_PREFIX_ENV];
+  if (process.env.TEST_DATABASE_URL && prefix) {
     await withAdminClient(async (client) => {
       const { rows } = await client.query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-        [`${TEST_DB_PREFIX}%`],
+        'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+        [prefix],
       );
       for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     });
@@ -78,8 +84,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const baseUrl = process.env.TEST_DATABASE_URL;
   if (baseUrl) {
     const template = process.env[TEMPLATE_DB_ENV];
-    if (!template) throw new Error('The test template database is missing: run the tests through jest (globalSetup).');
-    const name = `${TEST_DB_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+    const prefix = process.env[RUN_PREFIX_ENV];
+    if (!template || !prefix) throw new Error('The test template database is missing: run the tests through jest (globalSetup).');
+    const name = `${prefix}${process.pid}_${randomBytes(4).toString('hex')}`;
     await withAdminClient((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
     return {
       url: serverUrl(baseUrl, name),
