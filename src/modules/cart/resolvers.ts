@@ -16,7 +16,12 @@ function cartPayload(ctx: Context, result: ServiceResult<Cart>) {
 
 export const cartResolvers: Resolvers = {
   User: {
-    cart: (user, _, ctx) => ctx.loaders.cart.cartByUser.load(user.id),
+    cart: async (user, _, ctx) => {
+      const cart = await ctx.loaders.cart.cartByUser.load(user.id);
+      // The ownership rule of each line looks its cart up by id: it is this one.
+      if (cart) ctx.loaders.cart.cartById.prime(cart.id, cart);
+      return cart;
+    },
   },
   Cart: {
     id: (cart) => toGlobalId('Cart', cart.id),

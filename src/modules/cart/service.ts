@@ -4,6 +4,7 @@ import { fromGlobalId } from '../../graphql/global-id';
 import { money, type MoneyModel } from '../../graphql/money';
 import { fail, ok, type ServiceResult } from '../../graphql/result';
 import { required } from '../../graphql/required';
+import { transactionalResult } from '../../db/transaction';
 
 export const MAX_LINE_QUANTITY = 99;
 export const MAX_CART_LINES = 100;
@@ -46,7 +47,7 @@ export async function addToCart(ctx: Context, input: { productId: string; quanti
   const bad = invalidQuantity(input.quantity);
   if (bad) return bad;
   const userId = viewerId(ctx);
-  return ctx.db.$transaction(async (tx) => {
+  return transactionalResult(ctx.db, async (tx) => {
     const product = await tx.product.findUnique({ where: { id: productId } });
     if (!product?.published) return fail<Cart>('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
     const cart = await lockCart(tx, userId);
@@ -84,7 +85,7 @@ export async function updateCartItem(ctx: Context, input: { cartItemId: string; 
   const bad = invalidQuantity(input.quantity);
   if (bad) return bad;
   const userId = viewerId(ctx);
-  return ctx.db.$transaction(async (tx) => {
+  return transactionalResult(ctx.db, async (tx) => {
     const found = await ownLine(tx, userId, input.cartItemId);
     if (!found) return fail<Cart>('CART_ITEM_NOT_FOUND', LINE_NOT_FOUND, ['input', 'cartItemId']);
     const product = await tx.product.findUniqueOrThrow({ where: { id: found.line.productId } });
@@ -98,7 +99,7 @@ export async function updateCartItem(ctx: Context, input: { cartItemId: string; 
 /** Removes a line from the viewer's cart. */
 export async function removeFromCart(ctx: Context, input: { cartItemId: string }): Promise<ServiceResult<Cart>> {
   const userId = viewerId(ctx);
-  return ctx.db.$transaction(async (tx) => {
+  return transactionalResult(ctx.db, async (tx) => {
     const found = await ownLine(tx, userId, input.cartItemId);
     if (!found) return fail<Cart>('CART_ITEM_NOT_FOUND', LINE_NOT_FOUND, ['input', 'cartItemId']);
     await tx.cartItem.delete({ where: { id: found.line.id } });

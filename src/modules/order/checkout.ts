@@ -2,14 +2,9 @@ import type { Context } from '../../context';
 import { Prisma, type Order } from '../../generated/prisma/client';
 import { fail, ok, type ServiceResult } from '../../graphql/result';
 import { required } from '../../graphql/required';
+import { transactionalResult } from '../../db/transaction';
 
 const KEY_MAX = 100;
-
-class CheckoutRefused extends Error {
-  constructor(readonly result: ServiceResult<never>) {
-    super('checkout refused');
-  }
-}
 
 /**
  * Places an order from the viewer's cart in one transaction: prices come from
@@ -29,49 +24,47 @@ export async function checkout(ctx: Context, input: { idempotencyKey: string }):
   if (existing) return ok(existing);
 
   try {
-    return ok(
-      await ctx.db.$transaction(async (tx) => {
-        // One checkout per customer at a time: a retry waits here, then finds the order.
-        const [cart] = await tx.$queryRaw<Array<{ id: number }>>`SELECT "id" FROM "Cart" WHERE "userId" = ${userId} FOR UPDATE`;
-        const placed = await tx.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } } });
-        if (placed) return placed;
-        const lines = cart ? await tx.cartItem.findMany({ where: { cartId: cart.id }, orderBy: { productId: 'asc' } }) : [];
-        if (!cart || lines.length === 0) throw new CheckoutRefused(fail('EMPTY_CART', 'The cart is empty.'));
+    return await transactionalResult(ctx.db, async (tx) => {
+      // One checkout per customer at a time: a retry waits here, then finds the order.
+      const [cart] = await tx.$queryRaw<Array<{ id: number }>>`SELECT "id" FROM "Cart" WHERE "userId" = ${userId} FOR UPDATE`;
+      const placed = await tx.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } } });
+      if (placed) return ok(placed);
+      const lines = cart ? await tx.cartItem.findMany({ where: { cartId: cart.id }, orderBy: { productId: 'asc' } }) : [];
+      if (!cart || lines.length === 0) return fail<Order>('EMPTY_CART', 'The cart is empty.');
 
-        // Reserve in product-id order, so overlapping checkouts lock rows in the same order (no deadlocks).
-        const unavailable: number[] = [];
-        for (const line of lines) {
-          const reserved = await tx.$executeRaw`
-            UPDATE "Product" SET "stockQuantity" = "stockQuantity" - ${line.quantity}, "updatedAt" = now()
-            WHERE "id" = ${line.productId} AND "published" AND "stockQuantity" >= ${line.quantity}`;
-          if (reserved === 0) unavailable.push(line.productId);
-        }
-        const products = await tx.product.findMany({ where: { id: { in: lines.map((line) => line.productId) } } });
-        const byId = new Map(products.map((product) => [product.id, product]));
-        if (unavailable.length > 0) {
-          const names = unavailable.map((id) => byId.get(id)?.name ?? `product ${id}`);
-          throw new CheckoutRefused(fail('OUT_OF_STOCK', `Not enough stock for: ${names.join(', ')}. Update your cart and try again.`));
-        }
+      // Reserve in product-id order, so overlapping checkouts lock rows in the same order (no deadlocks).
+      const unavailable: number[] = [];
+      for (const line of lines) {
+        const reserved = await tx.$executeRaw`
+          UPDATE "Product" SET "stockQuantity" = "stockQuantity" - ${line.quantity}, "updatedAt" = now()
+          WHERE "id" = ${line.productId} AND "published" AND "stockQuantity" >= ${line.quantity}`;
+        if (reserved === 0) unavailable.push(line.productId);
+      }
+      const products = await tx.product.findMany({ where: { id: { in: lines.map((line) => line.productId) } } });
+      const byId = new Map(products.map((product) => [product.id, product]));
+      if (unavailable.length > 0) {
+        const names = unavailable.map((id) => byId.get(id)?.name ?? `product ${id}`);
+        // Returning a refusal rolls back the reservations already made.
+        return fail<Order>('OUT_OF_STOCK', `Not enough stock for: ${names.join(', ')}. Update your cart and try again.`);
+      }
 
-        const items = lines.map((line) => {
-          const product = required(byId.get(line.productId), 'Product', line.productId);
-          return { productId: product.id, productName: product.name, unitPriceCents: product.priceCents, quantity: line.quantity };
-        });
-        const order = await tx.order.create({
-          data: {
-            userId,
-            idempotencyKey: key,
-            totalCents: items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0),
-            currency: products[0]?.currency ?? 'USD',
-            items: { create: items },
-          },
-        });
-        await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
-        return order;
-      }),
-    );
+      const items = lines.map((line) => {
+        const product = required(byId.get(line.productId), 'Product', line.productId);
+        return { productId: product.id, productName: product.name, unitPriceCents: product.priceCents, quantity: line.quantity };
+      });
+      const order = await tx.order.create({
+        data: {
+          userId,
+          idempotencyKey: key,
+          totalCents: items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0),
+          currency: products[0]?.currency ?? 'USD',
+          items: { create: items },
+        },
+      });
+      await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
+      return ok(order);
+    });
   } catch (error) {
-    if (error instanceof CheckoutRefused) return error.result;
     // The same key raced in without a cart row to queue on: the first order won.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
       const first = await ctx.db.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } } });

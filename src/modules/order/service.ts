@@ -40,9 +40,9 @@ export async function listOrders(ctx: Context, args: PageArgs & { status?: Order
   return buildConnection(rows, page, newestFirstCursor, () => ctx.db.order.count({ where }));
 }
 
-/** An order by global ID (visibility is the shield rule's business). */
-export function findOrder(ctx: Context, globalId: string): Promise<Order | null> {
-  return ctx.loaders.order.orderById.load(fromGlobalId(globalId, 'Order'));
+/** An order by global ID (visibility is the shield rule's business); `argument` names it in errors. */
+export function findOrder(ctx: Context, globalId: string, argument = 'id'): Promise<Order | null> {
+  return ctx.loaders.order.orderById.load(fromGlobalId(globalId, 'Order', argument));
 }
 
 const ORDER_NOT_FOUND = 'No order of yours has this ID.';
@@ -74,7 +74,7 @@ async function transition(ctx: Context, order: Order, to: OrderStatus): Promise<
 
 /** Cancels an order: its customer may, while it is pending payment or paid; staff may cancel any. */
 export async function cancelOrder(ctx: Context, input: { orderId: string }): Promise<ServiceResult<Order>> {
-  const order = await findOrder(ctx, input.orderId);
+  const order = await findOrder(ctx, input.orderId, 'input.orderId');
   const viewer = required(ctx.viewer, 'Viewer', 0);
   // Another customer's order is reported exactly like a missing one.
   if (!order || (order.userId !== viewer.id && !hasRole(viewer, 'STAFF'))) {
@@ -85,7 +85,7 @@ export async function cancelOrder(ctx: Context, input: { orderId: string }): Pro
 
 /** Marks a paid order as shipped (staff). */
 export async function markOrderShipped(ctx: Context, input: { orderId: string }): Promise<ServiceResult<Order>> {
-  const order = await findOrder(ctx, input.orderId);
+  const order = await findOrder(ctx, input.orderId, 'input.orderId');
   if (!order) return fail('ORDER_NOT_FOUND', 'No order has this ID.', ['input', 'orderId']);
   return transition(ctx, order, 'SHIPPED');
 }
