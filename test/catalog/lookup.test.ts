@@ -264,7 +264,7 @@ describe('Query.node', () => {
 
   it.each([
     ['"not-an-id"', 'not-an-id'],
-    ['base64 of "Order:1"', globalId('Order', 1)],
+    ['base64 of "Coupon:1" (no such type)', globalId('Coupon', 1)],
     ['base64 of "Product:0"', globalId('Product', 0)],
     ['base64 of "Product:abc"', globalId('Product', 'abc')],
     ['base64 of "Product:-1"', globalId('Product', -1)],
@@ -324,7 +324,7 @@ describe('Query.nodes', () => {
 
   it('rejects a malformed id among valid ones with BAD_USER_INPUT naming its position', async () => {
     const valid = await productId('product-02');
-    const response = await gateway.graphql<NodesLookup>(NODES, { ids: [valid, globalId('Order', 1)] });
+    const response = await gateway.graphql<NodesLookup>(NODES, { ids: [valid, globalId('Coupon', 1)] });
 
     expectBadUserInput(response, ['nodes'], 'ids[1]');
   });

@@ -12,8 +12,11 @@ const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 type Result = ServiceResult<Product>;
 
+const SLUG_MAX = 120;
+
+/** A slug from a name; cut to length before the dashes are trimmed, so it never ends in one. */
 function slugify(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120);
+  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').slice(0, SLUG_MAX).replace(/^-+|-+$/g, '');
 }
 
 /** A price field: a decimal amount within range, or a user error naming the field. */
@@ -51,7 +54,10 @@ export async function createProduct(
   const textError = checkText(input.name, input.description);
   if (textError) return textError;
   const slug = input.slug ?? slugify(input.name);
-  if (!SLUG_PATTERN.test(slug) || slug.length > 120) return fail('INVALID_SLUG', 'The slug must be lowercase letters, digits and single dashes (at most 120).', ['input', 'slug']);
+  if (!slug && input.slug == null) return fail('INVALID_SLUG', 'No slug can be made from this name: give one.', ['input', 'slug']);
+  if (!SLUG_PATTERN.test(slug) || slug.length > SLUG_MAX) {
+    return fail('INVALID_SLUG', `The slug must be lowercase letters, digits and single dashes (at most ${SLUG_MAX}).`, ['input', 'slug']);
+  }
   const sell = price(input.price, 'price');
   if ('error' in sell) return sell.error;
   const cost = price(input.costPrice, 'costPrice');
@@ -126,7 +132,8 @@ export async function adjustStock(ctx: Context, input: { productId: string; delt
   const product = await ctx.db.product.findUnique({ where: { id } });
   if (!product) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
   if (changed === 0) {
-    return fail('INSUFFICIENT_STOCK', `Stock is ${product.stockQuantity}; it cannot change by ${input.delta}.`, ['input', 'delta']);
+    const [code, limit] = product.stockQuantity + input.delta < 0 ? ['INSUFFICIENT_STOCK', 'below zero'] : ['STOCK_LIMIT', `above ${STOCK_MAX}`];
+    return fail(code, `Stock is ${product.stockQuantity}; changing it by ${input.delta} would take it ${limit}.`, ['input', 'delta']);
   }
   return ok(product);
 }
