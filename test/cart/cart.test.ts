@@ -1,5 +1,5 @@
 import { toGlobalId } from '../../src/graphql/global-id';
-import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
+import { ACCOUNTS, newCustomer, seedAccountsWithCatalog, signedIn, type Customer } from '../helpers/account-fixture';
 import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 interface UserError {
@@ -26,14 +26,6 @@ const ADD = `mutation Add($input: AddToCartInput!) { addToCart(input: $input) { 
 const UPDATE = `mutation Update($input: UpdateCartItemInput!) { updateCartItem(input: $input) { ${PAYLOAD_FIELDS} } }`;
 const REMOVE = `mutation Remove($input: RemoveFromCartInput!) { removeFromCart(input: $input) { ${PAYLOAD_FIELDS} } }`;
 const VIEWER_CART = `{ viewer { cart { ${CART_FIELDS} } } }`;
-const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } userErrors { code } } }';
-
-/** A signed-in customer: headers to send, global and database ids. */
-interface Customer {
-  headers: Record<string, string>;
-  userId: string;
-  dbId: number;
-}
 
 let gateway: TestGateway;
 
@@ -41,27 +33,6 @@ beforeAll(async () => {
   gateway = await startTestGateway({ seed: seedAccountsWithCatalog });
 });
 afterAll(() => gateway?.close());
-
-let registered = 0;
-/** A brand-new customer (no cart yet), signed up through `register`. */
-async function newCustomer(): Promise<Customer> {
-  registered += 1;
-  const email = `cart-shopper-${registered}@example.com`;
-  const response = await gateway.graphql<{ register: { accessToken: string | null; user: { id: string } | null; userErrors: UserError[] } }>(
-    REGISTER,
-    { input: { email, password: 'long-enough-password', name: `Shopper ${registered}` } },
-  );
-  const payload = response.body.data?.register;
-  if (!payload?.accessToken || !payload.user) throw new Error(`register failed: ${JSON.stringify(response.body)}`);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(payload.accessToken), userId: payload.user.id, dbId: row.id };
-}
-
-async function signedIn(email: string): Promise<Customer> {
-  const session = await loginAs(gateway, email);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(session.accessToken), userId: session.userId, dbId: row.id };
-}
 
 async function productDbId(slug: string): Promise<number> {
   return (await gateway.prisma.product.findUniqueOrThrow({ where: { slug } })).id;
@@ -131,7 +102,7 @@ async function snapshot() {
 describe('addToCart', () => {
   it('creates the cart on first use, then adds to the existing line, with correct totals', async () => {
     // given a new customer without a cart
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     expect(await viewerCart(shopper)).toBeNull();
     expect(await gateway.prisma.cart.findUnique({ where: { userId: shopper.dbId } })).toBeNull();
     const stockBefore = await snapshot();
@@ -178,7 +149,7 @@ describe('addToCart', () => {
 
   it('prices the cart at current prices', async () => {
     // given a cart with 2 of product-08 (8.99)
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     changed(await add(shopper, 'product-08', 2), 'addToCart');
     const product = await gateway.prisma.product.findUniqueOrThrow({ where: { slug: 'product-08' } });
 
@@ -198,7 +169,7 @@ describe('addToCart', () => {
   it('accepts the limits themselves: 1 unit, 99 units in one line (60 + 39), and the whole stock (2 + 1 of 3)', async () => {
     // given a product with plenty of stock
     await setStock('product-11', 500);
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
 
     // when 1 unit of one product, 60 + 39 of another and 2 + 1 of a product with stock 3 are added
     changed(await add(shopper, 'product-12', 1), 'addToCart');
@@ -227,7 +198,7 @@ describe('addToCart', () => {
     beforeAll(async () => {
       // given a customer whose cart holds 2 of product-03 (stock 3) and 60 of product-13 (stock raised to 500)
       await setStock('product-13', 500);
-      shopper = await newCustomer();
+      shopper = await newCustomer(gateway, 'cart-shopper');
       changed(await add(shopper, 'product-03', 2), 'addToCart');
       changed(await add(shopper, 'product-13', 60), 'addToCart');
     });
@@ -252,7 +223,7 @@ describe('addToCart', () => {
       const error = refused(await add(shopper, 'product-03', 2), 'addToCart', 'OUT_OF_STOCK', ['input', 'quantity']);
       expect(error.message).toContain('Product 03 Office');
       // 4 of a product with stock 3, in a new line
-      refused(await add(await newCustomer(), 'product-03', 4), 'addToCart', 'OUT_OF_STOCK', ['input', 'quantity']);
+      refused(await add(await newCustomer(gateway, 'cart-shopper'), 'product-03', 4), 'addToCart', 'OUT_OF_STOCK', ['input', 'quantity']);
 
       expect((await snapshot()).items).toEqual(before.items);
       expect((await snapshot()).stock).toEqual(before.stock);
@@ -355,7 +326,7 @@ describe('a customer without a cart', () => {
     { case: 'removeFromCart of an unknown line', mutation: 'removeFromCart', change: (c: Customer) => remove(c, toGlobalId('CartItem', 999_999)), code: 'CART_ITEM_NOT_FOUND', at: ['input', 'cartItemId'] },
   ] as const)('still has no cart after $case is refused', async ({ mutation, change, code, at }) => {
     // given a new customer without a cart
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     const before = await snapshot();
 
     // when its first change of the cart is refused
@@ -375,7 +346,7 @@ describe('updateCartItem', () => {
 
   beforeAll(async () => {
     // given a customer with 2 of product-09 (stock 9, 9.99 each) and 1 of product-02 (2.99)
-    shopper = await newCustomer();
+    shopper = await newCustomer(gateway, 'cart-shopper');
     const cart = changed(await add(shopper, 'product-09', 2), 'addToCart');
     changed(await add(shopper, 'product-02', 1), 'addToCart');
     lineId = cart.items[0]!.id;
@@ -431,7 +402,7 @@ describe('updateCartItem', () => {
 describe('removeFromCart', () => {
   it('removes the line and keeps the others; removing it again is CART_ITEM_NOT_FOUND', async () => {
     // given a cart of two lines
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     const first = changed(await add(shopper, 'product-06', 2), 'addToCart');
     changed(await add(shopper, 'product-04', 3), 'addToCart');
     const lineId = first.items[0]!.id;
@@ -452,7 +423,7 @@ describe('removeFromCart', () => {
   });
 
   it('leaves an empty cart after removing its last line', async () => {
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     const lineId = changed(await add(shopper, 'product-06', 1), 'addToCart').items[0]!.id;
 
     const cart = changed(await remove(shopper, lineId), 'removeFromCart');
@@ -472,7 +443,7 @@ describe("another customer's cart", () => {
 
   beforeAll(async () => {
     // given alice and bob, each with a cart
-    [alice, bob, staff] = [await signedIn(ACCOUNTS.alice.email), await signedIn(ACCOUNTS.bob.email), await signedIn(ACCOUNTS.staff.email)];
+    [alice, bob, staff] = [await signedIn(gateway, ACCOUNTS.alice.email), await signedIn(gateway, ACCOUNTS.bob.email), await signedIn(gateway, ACCOUNTS.staff.email)];
     const alicesCart = changed(await add(alice, 'product-01', 1), 'addToCart');
     alicesCartId = alicesCart.id;
     alicesLineId = alicesCart.items[0]!.id;
@@ -558,7 +529,7 @@ describe('a full cart', () => {
       })),
     });
     const bulk = await gateway.prisma.product.findMany({ where: { slug: { startsWith: 'bulk-' } }, orderBy: { id: 'asc' } });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'cart-shopper');
     changed(await addById(shopper, toGlobalId('Product', bulk[0]!.id), 1), 'addToCart');
     const cart = await gateway.prisma.cart.findUniqueOrThrow({ where: { userId: shopper.dbId } });
     await gateway.prisma.cartItem.createMany({ data: bulk.slice(1).map((product) => ({ cartId: cart.id, productId: product.id, quantity: 1 })) });
@@ -604,7 +575,7 @@ describe('reading a cart', () => {
 
   /** A customer whose cart holds one unit of each of products 1, 2, … (skipping those without stock), `lines` lines. */
   async function customerWithLines(lines: number): Promise<{ customer: Customer; subtotalCents: number }> {
-    const customer = await newCustomer();
+    const customer = await newCustomer(gateway, 'cart-shopper');
     const products = await gateway.prisma.product.findMany({
       where: { slug: { startsWith: 'product-' }, stockQuantity: { gt: 0 }, published: true },
       orderBy: { id: 'asc' },

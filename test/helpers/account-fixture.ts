@@ -98,3 +98,34 @@ export async function loginAs(gateway: TestGateway, email: string, password: str
   }
   return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id };
 }
+
+/** A signed-in customer as the commerce tests use one: headers to send, global and database ids. */
+export interface Customer {
+  headers: Record<string, string>;
+  userId: string;
+  dbId: number;
+}
+
+/** A demo account, signed in through the real `login` mutation. */
+export async function signedIn(gateway: TestGateway, email: string): Promise<Customer> {
+  const session = await loginAs(gateway, email);
+  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
+  return { headers: bearer(session.accessToken), userId: session.userId, dbId: row.id };
+}
+
+const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }';
+let registered = 0;
+
+/** A brand-new customer (no cart, no orders), signed up through the real `register` mutation. */
+export async function newCustomer(gateway: TestGateway, label = 'shopper'): Promise<Customer> {
+  registered += 1;
+  const email = `${label}-${registered}@example.com`;
+  const response = await gateway.graphql<{ register: { accessToken: string | null; user: { id: string } | null } }>(REGISTER, {
+    input: { email, password: 'long-enough-password', name: `Shopper ${registered}` },
+  });
+  const payload = response.body.data?.register;
+  if (!payload?.accessToken || !payload.user) throw new Error(`register failed: ${JSON.stringify(response.body)}`);
+  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
+  return { headers: bearer(payload.accessToken), userId: payload.user.id, dbId: row.id };
+}
+

@@ -1,5 +1,5 @@
 import { toGlobalId } from '../../src/graphql/global-id';
-import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
+import { ACCOUNTS, newCustomer, seedAccountsWithCatalog, signedIn, type Customer } from '../helpers/account-fixture';
 import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 interface UserError {
@@ -36,13 +36,6 @@ const CHECKOUT = `mutation Checkout($input: CheckoutInput!) {
 }`;
 const ADD = 'mutation Add($input: AddToCartInput!) { addToCart(input: $input) { userErrors { code message } } }';
 const VIEWER_CART = '{ viewer { cart { itemCount items { quantity product { slug } } } } }';
-const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }';
-
-interface Customer {
-  headers: Record<string, string>;
-  userId: string;
-  dbId: number;
-}
 
 let gateway: TestGateway;
 
@@ -50,26 +43,6 @@ beforeAll(async () => {
   gateway = await startTestGateway({ seed: seedAccountsWithCatalog });
 });
 afterAll(() => gateway?.close());
-
-let registered = 0;
-/** A brand-new customer (no cart, no orders), signed up through `register`. */
-async function newCustomer(): Promise<Customer> {
-  registered += 1;
-  const email = `checkout-shopper-${registered}@example.com`;
-  const response = await gateway.graphql<{ register: { accessToken: string | null; user: { id: string } | null } }>(REGISTER, {
-    input: { email, password: 'long-enough-password', name: `Shopper ${registered}` },
-  });
-  const payload = response.body.data?.register;
-  if (!payload?.accessToken || !payload.user) throw new Error(`register failed: ${JSON.stringify(response.body)}`);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(payload.accessToken), userId: payload.user.id, dbId: row.id };
-}
-
-async function signedIn(email: string): Promise<Customer> {
-  const session = await loginAs(gateway, email);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(session.accessToken), userId: session.userId, dbId: row.id };
-}
 
 async function setProduct(slug: string, data: { stockQuantity?: number; priceCents?: number; published?: boolean; name?: string }): Promise<void> {
   await gateway.prisma.product.update({ where: { slug }, data });
@@ -135,7 +108,7 @@ describe('checkout', () => {
     // given a cart of 2 × product-11 and 3 × product-12 (12.99), both with 20 in stock
     await setProduct('product-11', { stockQuantity: 20 });
     await setProduct('product-12', { stockQuantity: 20 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-11', 2);
     await addToCart(shopper, 'product-12', 3);
     // and product-11's price raised to 50.00 after it was put in the cart
@@ -186,7 +159,7 @@ describe('checkout', () => {
   it('answers a repeated key with the same order and changes nothing, even when the cart changed meanwhile', async () => {
     // given a customer who checked out 2 × product-13 with a key
     await setProduct('product-13', { stockQuantity: 20 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-13', 2);
     const first = placed(await checkout(shopper, 'retry-me'));
     // and then put something else in the cart
@@ -205,8 +178,8 @@ describe('checkout', () => {
 
   it("gives another customer using the same key an order of their own", async () => {
     // given alice and bob with different carts
-    const alice = await signedIn(ACCOUNTS.alice.email);
-    const bob = await signedIn(ACCOUNTS.bob.email);
+    const alice = await signedIn(gateway, ACCOUNTS.alice.email);
+    const bob = await signedIn(gateway, ACCOUNTS.bob.email);
     await setProduct('product-01', { stockQuantity: 10 });
     await setProduct('product-02', { stockQuantity: 10 });
     await addToCart(alice, 'product-01', 1);
@@ -230,7 +203,7 @@ describe('checkout', () => {
     // given a cart of 2 × product-14 and 1 × product-16
     await setProduct('product-14', { stockQuantity: 20 });
     await setProduct('product-16', { stockQuantity: 20 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-14', 2);
     await addToCart(shopper, 'product-16', 1);
     const ordersBefore = await gateway.prisma.order.count();
@@ -253,7 +226,7 @@ describe('checkout', () => {
 
   it('places one order when one cart is checked out under two keys at once; the other finds the cart empty', async () => {
     await setProduct('product-26', { stockQuantity: 10 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-26', 3);
 
     const [a, b] = await Promise.all([checkout(shopper, 'tab-a'), checkout(shopper, 'tab-b')]);
@@ -268,8 +241,8 @@ describe('checkout', () => {
   it('never oversells: of two customers checking out the last units at once, one gets them', async () => {
     // given 3 units of product-27, and two customers with all 3 in their carts
     await setProduct('product-27', { stockQuantity: 3 });
-    const first = await newCustomer();
-    const second = await newCustomer();
+    const first = await newCustomer(gateway, 'checkout-shopper');
+    const second = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(first, 'product-27', 3);
     await addToCart(second, 'product-27', 3);
 
@@ -287,8 +260,8 @@ describe('checkout', () => {
   it('refuses a customer who never had a cart, and one whose cart is empty, with EMPTY_CART, writing nothing', async () => {
     // given a customer without a cart, and one whose only line was removed
     await setProduct('product-06', { stockQuantity: 10 });
-    const noCart = await newCustomer();
-    const emptied = await newCustomer();
+    const noCart = await newCustomer(gateway, 'checkout-shopper');
+    const emptied = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(emptied, 'product-06', 1);
     await gateway.prisma.cartItem.deleteMany({ where: { cart: { userId: emptied.dbId } } });
     const before = await snapshot();
@@ -302,7 +275,7 @@ describe('checkout', () => {
   it('refuses with OUT_OF_STOCK naming the one short product, and changes nothing at all', async () => {
     // given a cart of 2 × product-16, 3 × product-17, 1 × product-18, all with stock 10
     for (const slug of ['product-16', 'product-17', 'product-18']) await setProduct(slug, { stockQuantity: 10 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-16', 2);
     await addToCart(shopper, 'product-17', 3);
     await addToCart(shopper, 'product-18', 1);
@@ -337,7 +310,7 @@ describe('checkout', () => {
 
   it('names every short product when several are', async () => {
     for (const slug of ['product-21', 'product-22', 'product-23']) await setProduct(slug, { stockQuantity: 10 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-21', 1);
     await addToCart(shopper, 'product-22', 1);
     await addToCart(shopper, 'product-23', 1);
@@ -357,7 +330,7 @@ describe('checkout', () => {
     // given a cart of product-19 and product-24, and product-19 withdrawn from the catalog afterwards
     await setProduct('product-19', { stockQuantity: 10 });
     await setProduct('product-24', { stockQuantity: 10 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-19', 1);
     await addToCart(shopper, 'product-24', 1);
     await setProduct('product-19', { published: false });
@@ -382,7 +355,7 @@ describe('checkout', () => {
   ])('refuses $case with INVALID_IDEMPOTENCY_KEY at input.idempotencyKey, writing nothing', async ({ key }) => {
     // given a customer with something in the cart
     await setProduct('product-04', { stockQuantity: 10 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-04', 1);
     const before = await snapshot();
 
@@ -393,7 +366,7 @@ describe('checkout', () => {
 
   it('accepts the longest key, 100 characters', async () => {
     await setProduct('product-01', { stockQuantity: 20 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-01', 1);
 
     placed(await checkout(shopper, 'k'.repeat(100)));
@@ -404,7 +377,7 @@ describe('checkout', () => {
   it('refuses a second checkout of the emptied cart under a new key with EMPTY_CART', async () => {
     // given a customer who checked out
     await setProduct('product-02', { stockQuantity: 20 });
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'checkout-shopper');
     await addToCart(shopper, 'product-02', 1);
     placed(await checkout(shopper, 'first'));
     const before = await snapshot();

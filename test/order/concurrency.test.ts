@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { signAccessToken } from '../../src/modules/account/tokens';
+import { mulberry32 } from '../../src/seed/random';
 import { bearer } from '../helpers/account-fixture';
 import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
@@ -51,18 +52,6 @@ interface Customer {
 interface TestProduct {
   id: number;
   globalId: string;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the "random" quantities are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function sum(values: number[]): number {
@@ -177,7 +166,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
     const initialStock = 25;
     const product = await createProduct('interleaved', initialStock);
     const customers = await createCustomers('mixed', 30);
-    const random = seededRandom(20_260_101);
+    const random = mulberry32(20_260_101);
     const wanted = customers.map(() => 1 + Math.floor(random() * 4));
     expect(sum(wanted)).toBeGreaterThan(initialStock);
     await Promise.all(customers.map((customer, i) => addToCart(customer, product, wanted[i]!)));
@@ -289,7 +278,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
 
   it('does not deadlock when carts list the same two products in opposite orders', async () => {
     // given products A and B with stock for everyone, 20 customers who added A then B and 20 who added B then A
-    const random = seededRandom(42);
+    const random = mulberry32(42);
     const productA = await createProduct('pair-a', 500);
     const productB = await createProduct('pair-b', 500);
     const customers = await createCustomers('pair', 40);

@@ -1,6 +1,6 @@
 import type { OrderStatus } from '../../src/generated/prisma/client';
 import { toGlobalId } from '../../src/graphql/global-id';
-import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
+import { ACCOUNTS, newCustomer, seedAccountsWithCatalog, signedIn, type Customer } from '../helpers/account-fixture';
 import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 interface UserError {
@@ -20,7 +20,6 @@ interface OrderPage {
   nodes: Array<{ id: string; number: number; status: string }>;
 }
 
-const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }';
 const ADD = 'mutation Add($input: AddToCartInput!) { addToCart(input: $input) { userErrors { code message } } }';
 const CHECKOUT = 'mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { order { id } userErrors { code message } } }';
 const CANCEL = 'mutation Cancel($input: CancelOrderInput!) { cancelOrder(input: $input) { order { id status } userErrors { code message field } } }';
@@ -29,12 +28,6 @@ const PAGE_FIELDS = 'totalCount pageInfo { hasNextPage endCursor } nodes { id nu
 const VIEWER_ORDERS = `query ViewerOrders($first: Int, $after: String) { viewer { orders(first: $first, after: $after) { ${PAGE_FIELDS} } } }`;
 const ORDER = 'query Order($id: ID!) { order(id: $id) { id number status total { amount } items { productName quantity } } }';
 
-interface Customer {
-  headers: Record<string, string>;
-  userId: string;
-  dbId: number;
-}
-
 let gateway: TestGateway;
 let alice: Customer;
 let bob: Customer;
@@ -42,31 +35,11 @@ let staff: Customer;
 
 beforeAll(async () => {
   gateway = await startTestGateway({ seed: seedAccountsWithCatalog });
-  alice = await signedIn(ACCOUNTS.alice.email);
-  bob = await signedIn(ACCOUNTS.bob.email);
-  staff = await signedIn(ACCOUNTS.staff.email);
+  alice = await signedIn(gateway, ACCOUNTS.alice.email);
+  bob = await signedIn(gateway, ACCOUNTS.bob.email);
+  staff = await signedIn(gateway, ACCOUNTS.staff.email);
 });
 afterAll(() => gateway?.close());
-
-async function signedIn(email: string): Promise<Customer> {
-  const session = await loginAs(gateway, email);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(session.accessToken), userId: session.userId, dbId: row.id };
-}
-
-let registered = 0;
-/** A brand-new customer (no orders), signed up through `register`. */
-async function newCustomer(): Promise<Customer> {
-  registered += 1;
-  const email = `orders-shopper-${registered}@example.com`;
-  const response = await gateway.graphql<{ register: { accessToken: string | null; user: { id: string } | null } }>(REGISTER, {
-    input: { email, password: 'long-enough-password', name: `Shopper ${registered}` },
-  });
-  const payload = response.body.data?.register;
-  if (!payload?.accessToken || !payload.user) throw new Error(`register failed: ${JSON.stringify(response.body)}`);
-  const row = await gateway.prisma.user.findUniqueOrThrow({ where: { email } });
-  return { headers: bearer(payload.accessToken), userId: payload.user.id, dbId: row.id };
-}
 
 async function setStock(slug: string, stockQuantity: number): Promise<void> {
   await gateway.prisma.product.update({ where: { slug }, data: { stockQuantity } });
@@ -156,7 +129,7 @@ async function snapshot() {
 describe("the viewer's orders", () => {
   it('lists them newest first (ties by id), counts them all, and pages with first/after', async () => {
     // given a customer with four orders: A (Mar 1), B (Mar 3), C (Mar 2), D (Mar 3, like B, created after it)
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const a = await insertOrder(shopper.dbId, { createdAt: new Date('2026-03-01T10:00:00Z') });
     const b = await insertOrder(shopper.dbId, { createdAt: new Date('2026-03-03T10:00:00Z') });
     const c = await insertOrder(shopper.dbId, { createdAt: new Date('2026-03-02T10:00:00Z') });
@@ -194,7 +167,7 @@ describe("the viewer's orders", () => {
   });
 
   it('is an empty connection for a customer without orders', async () => {
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const response = await gateway.graphql<{ viewer: { orders: OrderPage } }>(VIEWER_ORDERS, { first: 5 }, shopper.headers);
     expect(response.body).toEqual({ data: { viewer: { orders: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } });
   });
@@ -338,7 +311,7 @@ describe('Query.orders', () => {
 
   it('lists all orders newest first for staff, and filters them by status', async () => {
     // given orders in several statuses
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const paidOld = await insertOrder(shopper.dbId, { status: 'PAID', createdAt: new Date('2025-01-01T00:00:00Z') });
     const paidNew = await insertOrder(shopper.dbId, { status: 'PAID', createdAt: new Date('2030-01-01T00:00:00Z') });
     await insertOrder(shopper.dbId, { status: 'SHIPPED', createdAt: new Date('2030-01-02T00:00:00Z') });
@@ -408,7 +381,7 @@ describe('cancelOrder', () => {
     // given stock of 10 and 10, and an order of 2 × product-08 and 3 × product-09
     await setStock('product-08', 10);
     await setStock('product-09', 10);
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const order = await placeOrder(shopper, [['product-08', 2], ['product-09', 3]]);
     expect(await stockOf('product-08', 'product-09')).toEqual([8, 7]);
 
@@ -429,7 +402,7 @@ describe('cancelOrder', () => {
 
   it('releases the stock once when the same order is cancelled 5 times at once', async () => {
     await setStock('product-11', 10);
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const order = await placeOrder(shopper, [['product-11', 4]]);
     expect(await stockOf('product-11')).toEqual([6]);
 
@@ -444,7 +417,7 @@ describe('cancelOrder', () => {
 
   it('lets the customer cancel a paid order, releasing its stock', async () => {
     await setStock('product-12', 10);
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const order = await placeOrder(shopper, [['product-12', 3]]);
     await gateway.prisma.order.update({ where: { id: order.dbId }, data: { status: 'PAID' } });
 
@@ -456,7 +429,7 @@ describe('cancelOrder', () => {
 
   it.each(['SHIPPED', 'DELIVERED', 'REFUNDED'] as const)('refuses to cancel a %s order with ILLEGAL_TRANSITION, changing nothing', async (status) => {
     await setStock('product-13', 10);
-    const shopper = await newCustomer();
+    const shopper = await newCustomer(gateway, 'orders-shopper');
     const order = await placeOrder(shopper, [['product-13', 1]]);
     await gateway.prisma.order.update({ where: { id: order.dbId }, data: { status } });
     const before = await snapshot();
@@ -606,7 +579,7 @@ describe('reading a page of orders', () => {
 
   /** A new customer with `count` orders of two or three lines over all categories; every other one has a payment. */
   async function customerWithOrders(count: number): Promise<Customer> {
-    const customer = await newCustomer();
+    const customer = await newCustomer(gateway, 'orders-shopper');
     for (let i = 0; i < count; i++) {
       const lines: Array<[string, number]> = [[`product-0${(i % 3) + 1}`, 1], [`product-1${(i % 3) + 1}`, 2], [`product-2${(i % 3) + 1}`, 1]];
       await insertOrder(customer.dbId, {
