@@ -132,3 +132,21 @@ export const connectionResolvers = {
   nodes: <T>(connection: ConnectionModel<T>) => connection.edges.map((edge) => edge.node),
   totalCount: <T>(connection: ConnectionModel<T>) => connection.totalCount(),
 };
+
+/** The cursor of a row in newest-first order: ("createdAt", "id") descending. */
+export function newestFirstCursor(row: { createdAt: Date; id: number }): CursorValue {
+  return [row.createdAt.toISOString(), row.id];
+}
+
+/**
+ * A forward page in newest-first order, as every child list (reviews,
+ * category products, orders) reads: `first`/`after` only, and a cursor whose
+ * value must be a timestamp (a forged one is BAD_USER_INPUT, never a fault).
+ */
+export function parseNewestFirstPage(args: PageArgs): PageRequest & { after: Date | null } {
+  const page = parsePageArgs({ first: args.first, after: args.after }, 'NEWEST');
+  if (!page.cursor) return { ...page, after: null };
+  const after = typeof page.cursor[0] === 'string' ? new Date(page.cursor[0]) : new Date(Number.NaN);
+  if (Number.isNaN(after.getTime())) throw badUserInput('"after" is not a valid cursor.', 'after');
+  return { ...page, after };
+}

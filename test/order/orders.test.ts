@@ -614,3 +614,21 @@ describe('reading a page of orders', () => {
     expect(large.statements).toBe(small.statements);
   });
 });
+
+describe('forged order cursors', () => {
+  // A cursor of the right ordering whose value is not a timestamp used to reach the database as an invalid date (a 500).
+  const forged = Buffer.from(JSON.stringify(['NEWEST', 'not-a-date', 1]), 'utf8').toString('base64url');
+
+  it.each([
+    ['Query.orders (staff)', '{ orders(first: 2, after: $after) { totalCount } }'],
+    ['User.orders (own)', '{ viewer { orders(first: 2, after: $after) { totalCount } } }'],
+  ])('%s refuses it as BAD_USER_INPUT naming "after"', async (_name, selection) => {
+    // given a signed-in staff member, when a forged cursor is sent
+    const staff = await signedIn(gateway, ACCOUNTS.staff.email);
+    const response = await gateway.graphql(selection.replace('{', 'query($after: String) {'), { after: forged }, staff.headers);
+
+    // then it is a client error on "after", not a fault
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.body.errors?.[0]?.extensions?.argument).toBe('after');
+  });
+});

@@ -2,7 +2,15 @@ import type { Context } from '../../context';
 import type { Category, Prisma, Product, Review } from '../../generated/prisma/client';
 import type { ProductFilter, ProductOrder, ProductSortField } from '../../generated/graphql';
 import { badUserInput } from '../../graphql/errors';
-import { buildConnection, parsePageArgs, type ConnectionModel, type CursorValue, type PageArgs } from '../../graphql/connection';
+import {
+  buildConnection,
+  newestFirstCursor,
+  parseNewestFirstPage,
+  parsePageArgs,
+  type ConnectionModel,
+  type CursorValue,
+  type PageArgs,
+} from '../../graphql/connection';
 import { fromGlobalId } from '../../graphql/global-id';
 import { parseAmount } from '../../graphql/money';
 import { hasRole } from '../../graphql/rules';
@@ -153,29 +161,16 @@ export function listCategories(ctx: Context): Promise<Category[]> {
   return ctx.db.category.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
 
-/** Forward-only pages of a parent's children, newest first, batched across parents by the loader. */
-function childPage(args: PageArgs): { take: number; cursor: CursorValue | null; page: ReturnType<typeof parsePageArgs> } {
-  const page = parsePageArgs({ first: args.first, after: args.after }, 'NEWEST');
-  if (page.cursor && (typeof page.cursor[0] !== 'string' || Number.isNaN(new Date(page.cursor[0]).getTime()))) {
-    throw badUserInput('"after" is not a valid cursor.', 'after');
-  }
-  return { take: page.size + 1, cursor: page.cursor, page };
-}
-
-function newestFirstCursor(row: { createdAt: Date; id: number }): CursorValue {
-  return [row.createdAt.toISOString(), row.id];
-}
-
 /** A product's reviews, newest first; the count is the product's own counter (no query). */
 export async function productReviews(ctx: Context, product: Product, args: PageArgs): Promise<ConnectionModel<Review>> {
-  const { take, cursor, page } = childPage(args);
-  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.reviewPageByProduct.load({ parentId: product.id, take, cursor });
+  const page = parseNewestFirstPage(args);
+  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.reviewPageByProduct.load({ parentId: product.id, take: page.size + 1, cursor: page.cursor });
   return buildConnection(rows, page, newestFirstCursor, () => product.reviewCount);
 }
 
 /** A category's published products, newest first. */
 export async function categoryProducts(ctx: Context, category: Category, args: PageArgs): Promise<ConnectionModel<Product>> {
-  const { take, cursor, page } = childPage(args);
-  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.productPageByCategory.load({ parentId: category.id, take, cursor });
+  const page = parseNewestFirstPage(args);
+  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.productPageByCategory.load({ parentId: category.id, take: page.size + 1, cursor: page.cursor });
   return buildConnection(rows, page, newestFirstCursor, () => ctx.loaders.catalog.publishedProductCountByCategory.load(category.id));
 }

@@ -1,21 +1,15 @@
 import type { Context } from '../../context';
 import type { Order, OrderStatus, User } from '../../generated/prisma/client';
-import { buildConnection, parsePageArgs, type ConnectionModel, type PageArgs } from '../../graphql/connection';
+import { buildConnection, newestFirstCursor, parseNewestFirstPage, type ConnectionModel, type PageArgs } from '../../graphql/connection';
 import { fromGlobalId } from '../../graphql/global-id';
 import { fail, ok, type ServiceResult } from '../../graphql/result';
 import { required } from '../../graphql/required';
 import { hasRole } from '../../graphql/rules';
 import { releasesStock, statesAllowing } from './state-machine';
 
-const NEWEST = 'NEWEST';
-
-function newestFirstCursor(order: Order): [string, number] {
-  return [order.createdAt.toISOString(), order.id];
-}
-
 /** A user's orders, newest first, batched across users by the loader. */
 export async function userOrders(ctx: Context, user: User, args: PageArgs): Promise<ConnectionModel<Order>> {
-  const page = parsePageArgs({ first: args.first, after: args.after }, NEWEST);
+  const page = parseNewestFirstPage(args);
   const rows = page.size === 0
     ? []
     : await ctx.loaders.order.orderPageByUser.load({ parentId: user.id, take: page.size + 1, cursor: page.cursor });
@@ -25,11 +19,10 @@ export async function userOrders(ctx: Context, user: User, args: PageArgs): Prom
 
 /** All orders, newest first, optionally in one status (staff). */
 export async function listOrders(ctx: Context, args: PageArgs & { status?: OrderStatus | null }): Promise<ConnectionModel<Order>> {
-  const page = parsePageArgs({ first: args.first, after: args.after }, NEWEST);
+  const page = parseNewestFirstPage(args);
   const where = args.status ? { status: args.status } : {};
-  const cursor = page.cursor;
-  const after = cursor
-    ? { OR: [{ createdAt: { lt: new Date(String(cursor[0])) } }, { createdAt: new Date(String(cursor[0])), id: { lt: cursor[1] } }] }
+  const after = page.after && page.cursor
+    ? { OR: [{ createdAt: { lt: page.after } }, { createdAt: page.after, id: { lt: page.cursor[1] } }] }
     : {};
   const rows = page.size === 0 ? [] : await ctx.db.order.findMany({
     where: { AND: [where, after] },
