@@ -1,11 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// Resolver types generated from the SDL in schema/ (the baseline is a printed
-// copy for schema:check, not a source). Each GraphQL object type is mapped to
-// the value its resolvers receive as parent: a Prisma model or a small model
-// type of ours, so resolvers are typed end to end without `any`.
+// Resolver types generated from the SDL in schema/. Each GraphQL type is
+// mapped to the value its resolvers receive as parent (a Prisma model or a
+// small model type of ours), so resolvers are typed end to end without `any`.
+// Each module declares its own mappers in src/modules/<name>/mappers.ts;
+// they are collected here, so a new module needs no edit of this file.
+const MODULES_DIR = path.join(__dirname, 'src', 'modules');
+
+function moduleMappers(): Record<string, string> {
+  const mappers: Record<string, string> = {};
+  for (const name of fs.readdirSync(MODULES_DIR).sort()) {
+    const file = path.join(MODULES_DIR, name, 'mappers.ts');
+    if (!fs.existsSync(file)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const declared = (require(file) as { mappers: Record<string, string> }).mappers;
+    for (const [type, mapper] of Object.entries(declared)) {
+      if (type in mappers) throw new Error(`The mapper of ${type} is declared twice (again in module ${name})`);
+      mappers[type] = mapper;
+    }
+  }
+  return mappers;
+}
+
 const config: CodegenConfig = {
-  schema: ['schema/*.graphql', '!schema/baseline.graphql'],
+  schema: 'schema/*.graphql',
   generates: {
     'src/generated/graphql.ts': {
       plugins: ['typescript', 'typescript-resolvers'],
@@ -15,26 +35,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         strictScalars: true,
         scalars: { DateTime: 'Date' },
-        mappers: {
-          User: './prisma/client#User as UserModel',
-          Category: './prisma/client#Category as CategoryModel',
-          Product: './prisma/client#Product as ProductModel',
-          Review: './prisma/client#Review as ReviewModel',
-          Cart: './prisma/client#Cart as CartModel',
-          CartItem: './prisma/client#CartItem as CartItemModel',
-          Order: './prisma/client#Order as OrderModel',
-          OrderItem: './prisma/client#OrderItem as OrderItemModel',
-          Payment: './prisma/client#Payment as PaymentModel',
-          OrderConnection: '../graphql/connection#ConnectionModel<OrderModel>',
-          OrderEdge: '../graphql/connection#EdgeModel<OrderModel>',
-          Money: '../graphql/money#MoneyModel',
-          ProductConnection: '../graphql/connection#ConnectionModel<ProductModel>',
-          ProductEdge: '../graphql/connection#EdgeModel<ProductModel>',
-          ReviewConnection: '../graphql/connection#ConnectionModel<ReviewModel>',
-          ReviewEdge: '../graphql/connection#EdgeModel<ReviewModel>',
-          UserConnection: '../graphql/connection#ConnectionModel<UserModel>',
-          UserEdge: '../graphql/connection#EdgeModel<UserModel>',
-        },
+        mappers: moduleMappers(),
       },
     },
   },

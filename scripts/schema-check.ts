@@ -1,17 +1,18 @@
 /**
  * `npm run schema:check`: prints the diff of the current schema (schema/*.graphql)
- * against the committed baseline and exits 1 when it must not ship (SPEC §7).
+ * against the committed baseline and exits 1 when it must not ship.
  *
  * Options (paths relative to the working directory; defaults are the real files):
  *   --schema-dir <dir>    the SDL sources          (default: schema/)
- *   --baseline <file>     the printed baseline     (default: schema/baseline.graphql)
- *   --allow-list <file>   accepted breaking changes (default: schema/breaking-changes.allow.json)
+ *   --baseline <file>     the printed baseline     (default: governance/baseline.graphql)
+ *   --allow-list <file>   accepted breaking changes (default: governance/breaking-changes.allow.json)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASELINE_FILE, SCHEMA_DIR } from '../src/graphql/sdl';
-import { checkSchema, formatReport, printCurrentSchema } from '../src/governance/schema-diff';
+import { ALLOW_LIST_FILE, BASELINE_FILE } from '../governance/paths';
+import { checkSchema, formatReport, printCurrentSchema } from '../governance/schema-diff';
+import { loadTypeDefs, SCHEMA_DIR } from '../src/graphql/sdl';
 
 export interface SchemaPaths {
   schemaDir: string;
@@ -32,21 +33,8 @@ export function parseSchemaPaths(argv: string[]): SchemaPaths {
   return {
     schemaDir: path.resolve(values['schema-dir'] ?? SCHEMA_DIR),
     baseline: path.resolve(values.baseline ?? BASELINE_FILE),
-    allowList: path.resolve(values['allow-list'] ?? path.join(SCHEMA_DIR, 'breaking-changes.allow.json')),
+    allowList: path.resolve(values['allow-list'] ?? ALLOW_LIST_FILE),
   };
-}
-
-/**
- * The SDL sources: every `*.graphql` in `schemaDir` except the baseline, in file-name
- * order. Same rule as `loadTypeDefs`, which however only recognises the real
- * baseline path, so a baseline inside another `--schema-dir` would be read as a source.
- */
-export function readSchemaSources(schemaDir: string, baseline: string): string[] {
-  return fs
-    .readdirSync(schemaDir)
-    .filter((file) => file.endsWith('.graphql') && path.join(schemaDir, file) !== baseline)
-    .sort()
-    .map((file) => fs.readFileSync(path.join(schemaDir, file), 'utf8'));
 }
 
 async function main(): Promise<number> {
@@ -67,7 +55,7 @@ async function main(): Promise<number> {
   }
   const result = await checkSchema({
     baselineSdl: fs.readFileSync(paths.baseline, 'utf8'),
-    currentSdl: printCurrentSchema(readSchemaSources(paths.schemaDir, paths.baseline)),
+    currentSdl: printCurrentSchema(loadTypeDefs(paths.schemaDir)),
     allowList,
   });
   process.stdout.write(formatReport(result));

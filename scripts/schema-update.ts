@@ -1,12 +1,13 @@
 /**
  * `npm run schema:update`: accepts the current schema as the new baseline by
- * writing its sorted, printed form to schema/baseline.graphql (SPEC §7).
+ * writing its sorted, printed form to governance/baseline.graphql.
  * Takes the same `--schema-dir` and `--baseline` options as schema-check.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { printCurrentSchema } from '../src/governance/schema-diff';
-import { parseSchemaPaths, readSchemaSources } from './schema-check';
+import { printCurrentSchema } from '../governance/schema-diff';
+import { loadTypeDefs } from '../src/graphql/sdl';
+import { parseSchemaPaths } from './schema-check';
 
 /** A `#` comment: ignored by the SDL parser, so the baseline still builds as a schema. */
 export const BASELINE_HEADER =
@@ -14,7 +15,7 @@ export const BASELINE_HEADER =
 
 function main(): void {
   const paths = parseSchemaPaths(process.argv.slice(2));
-  const printed = printCurrentSchema(readSchemaSources(paths.schemaDir, paths.baseline));
+  const printed = printCurrentSchema(loadTypeDefs(paths.schemaDir));
   fs.writeFileSync(paths.baseline, `${BASELINE_HEADER}\n${printed}`);
   console.log(`Wrote ${path.relative(process.cwd(), paths.baseline)}. Review the diff and commit it.`);
 }

@@ -1,25 +1,36 @@
 import type { Config } from './config';
-import type { Role } from './generated/prisma/client';
+import type { Viewer } from './core/viewer';
 import type { Db, WorkStats } from './db/prisma';
 import type { Logger } from './logger';
-import { createLoaders, type Loaders } from './loaders';
 import { authenticate } from './modules/account/authentication';
+import { createLoaders, type Loaders } from './registry';
 
-/** Who is asking; null when anonymous. */
-export interface Viewer {
-  id: number;
-  role: Role;
-}
+export type { Viewer } from './core/viewer';
+export type { Loaders } from './registry';
 
-/** Everything a resolver may use, built anew for every request. */
-export interface Context {
+/**
+ * What a service may use: the database, the request's loaders, who is asking
+ * and a logger. Nothing of GraphQL or HTTP: a resolver, a webhook route, a
+ * worker or a script builds one (see `createServiceContext`) and calls the
+ * same business rules.
+ */
+export interface ServiceContext {
   db: Db;
-  config: Config;
-  /** Per-request DataLoaders: every database read of a resolver goes through them. */
+  /** Per-unit-of-work DataLoaders: reads are batched and cached for this request (or job) only. */
   loaders: Loaders;
   viewer: Viewer | null;
-  requestId: string;
   log: Logger;
+}
+
+/** A service context outside GraphQL (a script, a worker, a webhook route), acting as `viewer`. */
+export function createServiceContext(db: Db, log: Logger, viewer: Viewer | null = null): ServiceContext {
+  return { db, loaders: createLoaders(db), viewer, log };
+}
+
+/** Everything a resolver may use, built anew for every GraphQL request: a service context and more. */
+export interface Context extends ServiceContext {
+  config: Config;
+  requestId: string;
   /** Statistics of this request (SQL statements sent), for logs and metrics. */
   stats: WorkStats;
 }

@@ -1,9 +1,9 @@
 import type { Prisma } from '../generated/prisma/client';
-import type { ServiceResult } from '../graphql/result';
+import type { ServiceResult } from '../core/result';
 import type { Db } from './prisma';
 
-class Refusal<T> extends Error {
-  constructor(readonly result: ServiceResult<T>) {
+class Refusal extends Error {
+  constructor(readonly result: ServiceResult<unknown, string>) {
     super('refused');
   }
 }
@@ -13,10 +13,10 @@ class Refusal<T> extends Error {
  * refused change leaves nothing behind (not even a row created on the way,
  * such as a first cart), while faults propagate as usual.
  */
-export async function transactionalResult<T>(
+export async function transactionalResult<T, C extends string>(
   db: Db,
-  work: (tx: Prisma.TransactionClient) => Promise<ServiceResult<T>>,
-): Promise<ServiceResult<T>> {
+  work: (tx: Prisma.TransactionClient) => Promise<ServiceResult<T, C>>,
+): Promise<ServiceResult<T, C>> {
   try {
     return await db.$transaction(async (tx) => {
       const result = await work(tx);
@@ -24,7 +24,7 @@ export async function transactionalResult<T>(
       return result;
     });
   } catch (error) {
-    if (error instanceof Refusal) return error.result as ServiceResult<T>;
+    if (error instanceof Refusal) return error.result as ServiceResult<T, C>;
     throw error;
   }
 }

@@ -1,3 +1,5 @@
+import type DataLoader from 'dataloader';
+import type { ChildPageKey, NewestFirstPosition } from '../db/child-page-loader';
 import { badUserInput } from './errors';
 
 /** What an `…Edge` type resolves from. */
@@ -143,10 +145,25 @@ export function newestFirstCursor(row: { createdAt: Date; id: number }): CursorV
  * category products, orders) reads: `first`/`after` only, and a cursor whose
  * value must be a timestamp (a forged one is BAD_USER_INPUT, never a fault).
  */
-export function parseNewestFirstPage(args: PageArgs): PageRequest & { after: Date | null } {
+export function parseNewestFirstPage(args: PageArgs): PageRequest & { after: NewestFirstPosition | null } {
   const page = parsePageArgs({ first: args.first, after: args.after }, 'NEWEST');
   if (!page.cursor) return { ...page, after: null };
-  const after = typeof page.cursor[0] === 'string' ? new Date(page.cursor[0]) : new Date(Number.NaN);
-  if (Number.isNaN(after.getTime())) throw badUserInput('"after" is not a valid cursor.', 'after');
-  return { ...page, after };
+  const createdAt = typeof page.cursor[0] === 'string' ? new Date(page.cursor[0]) : new Date(Number.NaN);
+  if (Number.isNaN(createdAt.getTime())) throw badUserInput('"after" is not a valid cursor.', 'after');
+  return { ...page, after: { createdAt, id: page.cursor[1] } };
+}
+
+/**
+ * A parent's children as a newest-first connection, through a child-page
+ * loader, so a whole page of parents costs one statement.
+ */
+export async function childConnection<T extends { createdAt: Date; id: number }>(
+  loader: DataLoader<ChildPageKey, T[], string>,
+  parentId: number,
+  args: PageArgs,
+  totalCount: ConnectionModel<T>['totalCount'],
+): Promise<ConnectionModel<T>> {
+  const page = parseNewestFirstPage(args);
+  const rows = page.size === 0 ? [] : await loader.load({ parentId, take: page.size + 1, after: page.after });
+  return buildConnection(rows, page, newestFirstCursor, totalCount);
 }

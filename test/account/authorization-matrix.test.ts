@@ -11,10 +11,12 @@ import type { Db } from '../../src/db/prisma';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
-// SPEC §4, cell by cell: every role against every protected field, by every
-// path that reaches it. Allowed: the value is there. Denied: null at exactly
-// that path with FORBIDDEN (signed in) or UNAUTHENTICATED (anonymous), and
-// every sibling field of the same response intact.
+// The authorization table of docs/authorization.md, cell by cell: every role
+// against every protected field, by every path that reaches it. Allowed: the
+// value is there. Denied: null at exactly that path with FORBIDDEN (signed in)
+// or UNAUTHENTICATED (anonymous), and every sibling field of the same response
+// intact. Hidden: an object the caller may not see at all (another customer's
+// order or payment) reads exactly as a missing id would.
 
 type Who = 'anonymous' | 'alice' | 'bob' | 'staff' | 'admin';
 const EVERYONE: readonly Who[] = ['anonymous', 'alice', 'bob', 'staff', 'admin'];
@@ -56,6 +58,11 @@ interface Operation {
   nullsAt?: Path;
   /** For a mutation: what it writes, so a denial is shown to write nothing and an allowed call is checked and undone. */
   writes?: Writes;
+  /**
+   * For an object some callers may not see at all: to them the answer is the
+   * one a missing id gets, null at `at` with that error code (or none).
+   */
+  hidden?: { from: readonly Who[]; at: Path; code: (who: Who) => string | null };
 }
 
 interface Writes {
@@ -207,7 +214,7 @@ const SET_BOB_ROLE = /* GraphQL */ `
   }
 `;
 
-// The commerce rows of SPEC §4: a customer's cart and orders are theirs and
+// The commerce rows of the table: a customer's cart and orders are theirs and
 // staff's; a payment's provider reference is staff's alone, even against the
 // order's owner; listing all orders and the catalog and order writes are staff's;
 // shopping and reviewing need a sign-in.
@@ -255,7 +262,8 @@ function commerceOperations(): Operation[] {
     allowed,
     value,
     siblings: [{ path: ['categories'], value: () => CATEGORY_SLUGS }],
-    nullsAt: ['node'],
+    // Another customer's order is not there for them: node(id) is null, as for an unknown id.
+    hidden: { from: ['anonymous', 'bob'], at: ['node'], code: () => null },
   });
   return [
     {
@@ -290,6 +298,8 @@ function commerceOperations(): Operation[] {
       allowed: SELF_OR_STAFF,
       value: (known) => ({ number: known.aliceOrderNumber, status: 'PAID', total: { amount: ALICE_ORDER.total }, customer: { name: ACCOUNTS.alice.name } }),
       siblings: [{ path: ['categories'], value: () => CATEGORY_SLUGS }],
+      // order(id) needs a sign-in; signed in, another customer's order is NOT_FOUND like an unknown id.
+      hidden: { from: ['anonymous', 'bob'], at: ['order'], code: (who) => (who === 'anonymous' ? 'UNAUTHENTICATED' : 'NOT_FOUND') },
     },
     orderNode('number', 'number', SELF_OR_STAFF, (known) => known.aliceOrderNumber),
     orderNode('items { productName quantity unitPrice { amount } lineTotal { amount } }', 'items', SELF_OR_STAFF, () =>
@@ -308,7 +318,8 @@ function commerceOperations(): Operation[] {
       path: ['node', 'providerReference'],
       allowed: STAFF,
       value: () => ALICE_ORDER.providerReference,
-      siblings: [{ path: ['node', '__typename'], value: () => 'Payment' }],
+      siblings: [],
+      hidden: { from: ['anonymous', 'bob'], at: ['node'], code: () => null },
     },
     {
       name: 'Query.orders',
@@ -559,7 +570,7 @@ const CELLS = OPERATIONS.flatMap((operation) =>
   EVERYONE.map((who) => ({ who, operation, verdict: operation.allowed.includes(who) ? 'allowed' : 'denied' })),
 );
 
-describe('the authorization matrix (SPEC §4)', () => {
+describe('the authorization matrix', () => {
   it.each(CELLS)('$who × $operation.name → $verdict', async ({ who, operation, verdict }) => {
     // given a caller of one role (and, for a mutation, the rows it would write)
     const before = await operation.writes?.read();
@@ -568,7 +579,13 @@ describe('the authorization matrix (SPEC §4)', () => {
     const response = await gateway.graphql(operation.query, operation.variables(known), headersOf(who));
 
     expect(response.status).toBe(200);
-    if (verdict === 'allowed') {
+    const hidden = operation.hidden?.from.includes(who) ? operation.hidden : undefined;
+    if (hidden) {
+      // then the object is not there for this caller, exactly as a missing id reads
+      const code = hidden.code(who);
+      expect(errorsOf(response)).toEqual(code ? [{ path: hidden.at, code }] : []);
+      expect(at(response.body.data, hidden.at)).toBeNull();
+    } else if (verdict === 'allowed') {
       // then the value is there, with no error at all
       expect(errorsOf(response)).toEqual([]);
       expect(at(response.body.data, operation.path)).toEqual(operation.value(known, who));

@@ -1,7 +1,7 @@
 import { buildSchema, graphql } from 'graphql';
 import { allow } from 'graphql-shield';
-import { fieldsWithoutRule, rulesWithoutField, applyPermissions, schemaFields } from '../../src/graphql/permissions';
-import { defineRule } from '../../src/graphql/rules';
+import { fieldsWithoutRule, rulesWithoutField, applyPermissions, schemaFields } from '../../src/graphql/permissions/engine';
+import { defineRule } from '../../src/graphql/permissions/rules';
 import { createUnprotectedSchema, permissionRules } from '../../src/graphql/schema';
 
 describe('every field has a permission rule', () => {

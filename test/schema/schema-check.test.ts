@@ -8,7 +8,7 @@ import {
   printCurrentSchema,
   type AllowListEntry,
   type CheckResult,
-} from '../../src/governance/schema-diff';
+} from '../../governance/schema-diff';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -218,9 +218,11 @@ describe('scripts/schema-check.ts and schema-update.ts (end to end)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-check-'));
     schemaDir = path.join(dir, 'schema');
     fs.mkdirSync(schemaDir);
-    // The baseline sits inside the schema dir, as in the real layout: it must not be read as a source.
-    baseline = path.join(schemaDir, 'baseline.graphql');
-    allowList = path.join(schemaDir, 'breaking-changes.allow.json');
+    // As in the real layout, the baseline and the allow-list live beside the SDL sources, not among them.
+    const governanceDir = path.join(dir, 'governance');
+    fs.mkdirSync(governanceDir);
+    baseline = path.join(governanceDir, 'baseline.graphql');
+    allowList = path.join(governanceDir, 'breaking-changes.allow.json');
     writeAllowList([]);
     useSource('before');
   });

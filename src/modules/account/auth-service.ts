@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from '../../context';
-import { Prisma, type User } from '../../generated/prisma/client';
-import { fail, ok, type ServiceResult } from '../../graphql/result';
+import type { ServiceContext } from '../../context';
+import { fail, ok } from '../../core/result';
+import { normalizeEmail } from '../../core/text';
+import type { Viewer } from '../../core/viewer';
+import { isUniqueViolation } from '../../db/errors';
+import type { User } from '../../generated/prisma/client';
+import type { AccountResult } from './errors';
 import { DISABLED_PASSWORD_HASH, hashPassword, verifyPassword } from './password';
-import { hashRefreshToken, newRefreshToken, refreshTokenExpiry, signAccessToken } from './tokens';
+import { hashRefreshToken, newRefreshToken, refreshTokenExpiry, signAccessToken, type TokenConfig } from './tokens';
 
 export const EMAIL_MAX = 254;
 export const PASSWORD_MIN = 8;
@@ -13,48 +17,47 @@ const REFRESH_TOKEN_MAX = 200;
 // Any syntactically plausible address: one @, no spaces, a dot in the domain.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/** A signed-in session: the tokens to hand to the client, and who it is. */
 export interface Session {
   accessToken: string;
   refreshToken: string;
   user: User;
+  /** The session's user as a viewer, for the caller that wants to act as them from here on. */
+  viewer: Viewer;
 }
 
-/** Emails compare case-insensitively and without surrounding spaces. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+/** The account services need the token settings on top of the usual service context. */
+export interface AuthContext extends ServiceContext {
+  config: TokenConfig;
 }
 
-function checkPassword(password: string): ServiceResult<string> {
+function checkPassword(password: string): AccountResult<string> {
   if (password.length < PASSWORD_MIN) return fail('PASSWORD_TOO_SHORT', `The password must be at least ${PASSWORD_MIN} characters.`, ['input', 'password']);
   if (password.length > PASSWORD_MAX) return fail('PASSWORD_TOO_LONG', `The password must be at most ${PASSWORD_MAX} characters.`, ['input', 'password']);
   return ok(password);
 }
 
-type DbClient = Pick<Context['db'], 'refreshToken'>;
+type DbClient = Pick<ServiceContext['db'], 'refreshToken'>;
 
 /** Stores a new refresh token of `familyId` for a user and returns it. */
-async function issueRefreshToken(db: DbClient, ctx: Context, userId: number, familyId: string): Promise<string> {
+async function issueRefreshToken(db: DbClient, config: TokenConfig, userId: number, familyId: string): Promise<string> {
   const refresh = newRefreshToken();
-  await db.refreshToken.create({ data: { userId, familyId, tokenHash: refresh.hash, expiresAt: refreshTokenExpiry(ctx.config) } });
+  await db.refreshToken.create({ data: { userId, familyId, tokenHash: refresh.hash, expiresAt: refreshTokenExpiry(config) } });
   return refresh.token;
 }
 
-/**
- * Completes a sign-in: the request acts as that user from here on, so the
- * payload's `user { email role }` is readable like the viewer's own.
- */
-async function session(ctx: Context, user: User, refreshToken: string): Promise<Session> {
-  ctx.viewer = { id: user.id, role: user.role };
-  return { accessToken: await signAccessToken(ctx.config, user.id), refreshToken, user };
+/** Completes a sign-in: an access token for the user, with the refresh token already stored. */
+async function session(config: TokenConfig, user: User, refreshToken: string): Promise<Session> {
+  return { accessToken: await signAccessToken(config, user.id), refreshToken, user, viewer: { id: user.id, role: user.role } };
 }
 
 /** Starts a new session: a new refresh-token family. */
-async function startSession(ctx: Context, user: User): Promise<Session> {
-  return session(ctx, user, await issueRefreshToken(ctx.db, ctx, user.id, randomUUID()));
+async function startSession(ctx: AuthContext, user: User): Promise<Session> {
+  return session(ctx.config, user, await issueRefreshToken(ctx.db, ctx.config, user.id, randomUUID()));
 }
 
 /** Creates a CUSTOMER account and signs it in. An email already in use is a user error, never a fault. */
-export async function register(ctx: Context, input: { email: string; password: string; name: string }): Promise<ServiceResult<Session>> {
+export async function register(ctx: AuthContext, input: { email: string; password: string; name: string }): Promise<AccountResult<Session>> {
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
   if (email.length > EMAIL_MAX || !EMAIL_PATTERN.test(email)) return fail('INVALID_EMAIL', 'The email address is not valid.', ['input', 'email']);
@@ -63,14 +66,14 @@ export async function register(ctx: Context, input: { email: string; password: s
   if (!name) return fail('NAME_REQUIRED', 'The name must not be empty.', ['input', 'name']);
   if (name.length > NAME_MAX) return fail('NAME_TOO_LONG', `The name must be at most ${NAME_MAX} characters.`, ['input', 'name']);
 
-  const emailTaken = () => fail<Session>('EMAIL_TAKEN', 'An account with this email already exists.', ['input', 'email']);
+  const emailTaken = () => fail('EMAIL_TAKEN', 'An account with this email already exists.', ['input', 'email']);
   if (await ctx.db.user.findUnique({ where: { email }, select: { id: true } })) return emailTaken();
   try {
     const user = await ctx.db.user.create({ data: { email, name, passwordHash: await hashPassword(password.value) } });
     return ok(await startSession(ctx, user));
   } catch (error) {
     // Two sign-ups with one email at once: the unique index decides.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return emailTaken();
+    if (isUniqueViolation(error)) return emailTaken();
     throw error;
   }
 }
@@ -82,7 +85,7 @@ const INVALID_CREDENTIALS = 'The email or password is incorrect.';
  * the same error as a wrong password, so neither the answer nor its timing
  * tells whether the email has an account.
  */
-export async function login(ctx: Context, input: { email: string; password: string }): Promise<ServiceResult<Session>> {
+export async function login(ctx: AuthContext, input: { email: string; password: string }): Promise<AccountResult<Session>> {
   const email = normalizeEmail(input.email);
   const usable = email.length <= EMAIL_MAX && input.password.length <= PASSWORD_MAX;
   const user = usable ? await ctx.db.user.findUnique({ where: { email } }) : null;
@@ -103,8 +106,8 @@ const INVALID_REFRESH = 'The refresh token is invalid, expired or already used. 
  * revokes it with the rest of the family: no rotated token can outlive a
  * "session ended" answer.
  */
-export async function refreshSession(ctx: Context, refreshToken: string): Promise<ServiceResult<Session>> {
-  const invalid = () => fail<Session>('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
+export async function refreshSession(ctx: AuthContext, refreshToken: string): Promise<AccountResult<Session>> {
+  const invalid = () => fail('INVALID_REFRESH_TOKEN', INVALID_REFRESH, ['input', 'refreshToken']);
   if (!refreshToken || refreshToken.length > REFRESH_TOKEN_MAX) return invalid();
   const tokenHash = hashRefreshToken(refreshToken);
 
@@ -119,24 +122,24 @@ export async function refreshSession(ctx: Context, refreshToken: string): Promis
     }
     await tx.refreshToken.update({ where: { id: locked.id }, data: { replacedAt: now } });
     const user = await tx.user.findUniqueOrThrow({ where: { id: locked.userId } });
-    return { kind: 'rotated' as const, user, token: await issueRefreshToken(tx, ctx, user.id, locked.familyId) };
+    return { kind: 'rotated' as const, user, token: await issueRefreshToken(tx, ctx.config, user.id, locked.familyId) };
   });
 
   if (outcome.kind === 'invalid') return invalid();
   if (outcome.kind === 'reused') {
-    ctx.log.warn({ userId: outcome.userId, requestId: ctx.requestId }, 'refresh token reused: session revoked');
+    ctx.log.warn({ userId: outcome.userId }, 'refresh token reused: session revoked');
     return fail('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended. Sign in again.', ['input', 'refreshToken']);
   }
-  return ok(await session(ctx, outcome.user, outcome.token));
+  return ok(await session(ctx.config, outcome.user, outcome.token));
 }
 
-async function revokeFamily(ctx: Context, familyId: string): Promise<number> {
+async function revokeFamily(ctx: ServiceContext, familyId: string): Promise<number> {
   const { count } = await ctx.db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   return count;
 }
 
 /** Ends the session a refresh token belongs to (every token of its family). */
-export async function logout(ctx: Context, refreshToken: string): Promise<ServiceResult<boolean>> {
+export async function logout(ctx: ServiceContext, refreshToken: string): Promise<AccountResult<boolean>> {
   const stored = refreshToken.length <= REFRESH_TOKEN_MAX
     ? await ctx.db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) } })
     : null;

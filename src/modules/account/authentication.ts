@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../../context';
+import type { Viewer } from '../../core/viewer';
 import { ErrorCode } from '../../graphql/errors';
-import type { Loaders } from '../../loaders';
+import type { Loaders } from '../../registry';
 import { verifyAccessToken, type TokenConfig } from './tokens';
 
 function rejected(message: string): GraphQLError {

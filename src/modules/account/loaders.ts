@@ -1,5 +1,5 @@
 import type { Db } from '../../db/prisma';
-import { loaderByKey } from '../../graphql/batch';
+import { loaderByKey } from '../../db/batch';
 
 export function createAccountLoaders(db: Db) {
   return {

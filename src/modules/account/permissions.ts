@@ -1,7 +1,7 @@
 import { allow, or } from 'graphql-shield';
 import type { User } from '../../generated/prisma/client';
-import type { RuleMap } from '../../graphql/permissions';
-import { defineRule, isAdmin, isStaff } from '../../graphql/rules';
+import type { RuleMap } from '../../graphql/permissions/engine';
+import { defineRule, isAdmin, isStaff } from '../../graphql/permissions/rules';
 
 /** The user being read is the viewer. No query: the parent row is at hand. */
 const isSelf = defineRule<User>('isSelf', 'no_cache', (user, _args, ctx) => ctx.viewer?.id === user.id);
@@ -31,4 +31,5 @@ export const accountPermissions: RuleMap = {
   AuthPayload: { accessToken: allow, refreshToken: allow, user: allow, userErrors: allow },
   LogoutPayload: { revoked: allow, userErrors: allow },
   UserPayload: { user: allow, userErrors: allow },
+  AccountUserError: { field: allow, message: allow, code: allow },
 };

@@ -1,33 +1,42 @@
 import type { Resolvers } from '../../generated/graphql';
 import { connectionResolvers } from '../../graphql/connection';
-import { toGlobalId } from '../../graphql/global-id';
-import type { ServiceResult } from '../../graphql/result';
+import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
+import { payload } from '../../graphql/payload';
 import * as auth from './auth-service';
 import type { Session } from './auth-service';
+import type { AccountResult } from './errors';
+import { usersConnection } from './queries';
 import * as users from './user-service';
 
-function authPayload(result: ServiceResult<Session>) {
-  return result.ok
-    ? { ...result.value, userErrors: [] }
-    : { accessToken: null, refreshToken: null, user: null, userErrors: result.userErrors };
+type SessionHolder = { viewer: unknown };
+
+/**
+ * An `AuthPayload`. A successful sign-in makes this request act as the new
+ * user, so the payload's `user { email role }` reads like the viewer's own.
+ */
+function authPayload(ctx: SessionHolder, result: AccountResult<Session>) {
+  if (!result.ok) return { accessToken: null, refreshToken: null, user: null, userErrors: result.userErrors };
+  const { accessToken, refreshToken, user, viewer } = result.value;
+  ctx.viewer = viewer;
+  return { accessToken, refreshToken, user, userErrors: [] };
 }
 
 export const accountResolvers: Resolvers = {
   Query: {
     viewer: (_, __, ctx) => (ctx.viewer ? ctx.loaders.account.userById.load(ctx.viewer.id) : null),
-    users: (_, args, ctx) => users.listUsers(ctx, args),
+    users: (_, args, ctx) => usersConnection(ctx, args),
   },
   Mutation: {
-    register: async (_, { input }, ctx) => authPayload(await auth.register(ctx, input)),
-    login: async (_, { input }, ctx) => authPayload(await auth.login(ctx, input)),
-    refreshSession: async (_, { input }, ctx) => authPayload(await auth.refreshSession(ctx, input.refreshToken)),
+    register: async (_, { input }, ctx) => authPayload(ctx, await auth.register(ctx, input)),
+    login: async (_, { input }, ctx) => authPayload(ctx, await auth.login(ctx, input)),
+    refreshSession: async (_, { input }, ctx) => authPayload(ctx, await auth.refreshSession(ctx, input.refreshToken)),
     logout: async (_, { input }, ctx) => {
       const result = await auth.logout(ctx, input.refreshToken);
       return result.ok ? { revoked: result.value, userErrors: [] } : { revoked: false, userErrors: result.userErrors };
     },
     setUserRole: async (_, { input }, ctx) => {
-      const result = await users.setUserRole(ctx, input);
-      return result.ok ? { user: result.value, userErrors: [] } : { user: null, userErrors: result.userErrors };
+      const userId = fromGlobalId(input.userId, 'User', 'input.userId');
+      return payload('user', await users.setUserRole(ctx, { userId, role: input.role }));
     },
   },
   User: {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma';
 import type { CartItem } from '../../generated/prisma/client';
-import { groupBy, loaderByKey } from '../../graphql/batch';
+import { groupBy, loaderByKey } from '../../db/batch';
 
 export function createCartLoaders(db: Db) {
   return {

@@ -1,19 +1,21 @@
 import { allow } from 'graphql-shield';
 import type { Cart, CartItem } from '../../generated/prisma/client';
-import type { RuleMap } from '../../graphql/permissions';
-import { isAuthenticated, ownerOrStaff } from '../../graphql/rules';
+import type { RuleMap } from '../../graphql/permissions/engine';
+import { isAuthenticated, visibleWhen } from '../../graphql/permissions/rules';
 import { selfOrStaff } from '../account/permissions';
+import { canReadCart } from './policy';
 
-const isCartOwnerOrStaff = ownerOrStaff<Cart>('isCartOwnerOrStaff', (cart) => cart.userId);
-const isCartItemOwnerOrStaff = ownerOrStaff<CartItem>(
-  'isCartItemOwnerOrStaff',
-  async (item, ctx) => (await ctx.loaders.cart.cartById.load(item.cartId))?.userId ?? null,
-);
+const canReadThisCart = visibleWhen<Cart>('canReadCart', (cart, ctx) => canReadCart(ctx.viewer, cart));
+const canReadThisCartItem = visibleWhen<CartItem>('canReadCartItem', async (item, ctx) => {
+  const cart = await ctx.loaders.cart.cartById.load(item.cartId);
+  return cart !== null && canReadCart(ctx.viewer, cart);
+});
 
 export const cartPermissions: RuleMap = {
   User: { cart: selfOrStaff },
-  Cart: { id: isCartOwnerOrStaff, items: isCartOwnerOrStaff, subtotal: isCartOwnerOrStaff, itemCount: isCartOwnerOrStaff },
-  CartItem: { id: isCartItemOwnerOrStaff, product: isCartItemOwnerOrStaff, quantity: isCartItemOwnerOrStaff, lineTotal: isCartItemOwnerOrStaff },
+  Cart: { id: canReadThisCart, items: canReadThisCart, subtotal: canReadThisCart, itemCount: canReadThisCart },
+  CartItem: { id: canReadThisCartItem, product: canReadThisCartItem, quantity: canReadThisCartItem, lineTotal: canReadThisCartItem },
   CartPayload: { cart: allow, userErrors: allow },
+  CartUserError: { field: allow, message: allow, code: allow },
   Mutation: { addToCart: isAuthenticated, updateCartItem: isAuthenticated, removeFromCart: isAuthenticated },
 };

@@ -1,18 +1,9 @@
-import type { Context } from '../../context';
-import type { Cart } from '../../generated/prisma/client';
+import { money } from '../../core/money';
+import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
-import { toGlobalId } from '../../graphql/global-id';
-import { money } from '../../graphql/money';
-import { required } from '../../graphql/required';
-import type { ServiceResult } from '../../graphql/result';
+import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
+import { payload } from '../../graphql/payload';
 import * as carts from './service';
-
-/** A cart payload read after the change: the request's cached lines of that cart are dropped first. */
-function cartPayload(ctx: Context, result: ServiceResult<Cart>) {
-  if (!result.ok) return { cart: null, userErrors: result.userErrors };
-  ctx.loaders.cart.itemsByCart.clear(result.value.id);
-  return { cart: result.value, userErrors: [] };
-}
 
 export const cartResolvers: Resolvers = {
   User: {
@@ -38,8 +29,17 @@ export const cartResolvers: Resolvers = {
     },
   },
   Mutation: {
-    addToCart: async (_, { input }, ctx) => cartPayload(ctx, await carts.addToCart(ctx, input)),
-    updateCartItem: async (_, { input }, ctx) => cartPayload(ctx, await carts.updateCartItem(ctx, input)),
-    removeFromCart: async (_, { input }, ctx) => cartPayload(ctx, await carts.removeFromCart(ctx, input)),
+    addToCart: async (_, { input }, ctx) => {
+      const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
+      return payload('cart', await carts.addToCart(ctx, { productId, quantity: input.quantity }));
+    },
+    updateCartItem: async (_, { input }, ctx) => {
+      const cartItemId = fromGlobalId(input.cartItemId, 'CartItem', 'input.cartItemId');
+      return payload('cart', await carts.updateCartItem(ctx, { cartItemId, quantity: input.quantity }));
+    },
+    removeFromCart: async (_, { input }, ctx) => {
+      const cartItemId = fromGlobalId(input.cartItemId, 'CartItem', 'input.cartItemId');
+      return payload('cart', await carts.removeFromCart(ctx, { cartItemId }));
+    },
   },
 };

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma';
 import { Prisma, type Product, type Review } from '../../generated/prisma/client';
-import { loaderByKey } from '../../graphql/batch';
-import { childPageLoader, type ChildTable } from '../../graphql/child-page-loader';
+import { loaderByKey } from '../../db/batch';
+import { childPageLoader, type ChildTable } from '../../db/child-page-loader';
 
 const REVIEWS_OF_PRODUCT: ChildTable = {
   table: Prisma.raw('"Review"'),

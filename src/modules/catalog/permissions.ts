@@ -1,6 +1,6 @@
 import { allow } from 'graphql-shield';
-import type { RuleMap } from '../../graphql/permissions';
-import { isAuthenticated, isStaff } from '../../graphql/rules';
+import type { RuleMap } from '../../graphql/permissions/engine';
+import { isAuthenticated, isStaff } from '../../graphql/permissions/rules';
 
 // Every field is listed, no wildcards: a new field stays unreadable (and the
 // rule-coverage test fails) until someone decides who may read it.
@@ -35,4 +35,6 @@ export const catalogPermissions: RuleMap = {
   ReviewPayload: { review: allow, userErrors: allow },
   ProductPayload: { product: allow, userErrors: allow },
   Mutation: { createReview: isAuthenticated, createProduct: isStaff, updateProduct: isStaff, adjustStock: isStaff },
+  ReviewUserError: { field: allow, message: allow, code: allow },
+  ProductUserError: { field: allow, message: allow, code: allow },
 };

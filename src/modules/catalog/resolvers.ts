@@ -1,32 +1,24 @@
+import { money } from '../../core/money';
+import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
 import { connectionResolvers } from '../../graphql/connection';
-import { toGlobalId } from '../../graphql/global-id';
-import { formatAmount, money } from '../../graphql/money';
-import { required } from '../../graphql/required';
-import type { Product, Review } from '../../generated/prisma/client';
-import type { ServiceResult } from '../../graphql/result';
-import * as products from './product-writes';
+import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
+import { payload } from '../../graphql/payload';
+import * as products from './product-service';
+import * as catalog from './queries';
 import { createReview } from './review-service';
-import * as catalog from './service';
 
-function productPayload(result: ServiceResult<Product>) {
-  return result.ok ? { product: result.value, userErrors: [] } : { product: null, userErrors: result.userErrors };
-}
-
-function reviewPayload(result: ServiceResult<Review>) {
-  return result.ok ? { review: result.value, userErrors: [] } : { review: null, userErrors: result.userErrors };
+/** An optional category ID of an update: absent stays absent, present must be a Category ID. */
+function optionalCategoryId(globalId: string | null | undefined): number | null {
+  return globalId == null ? null : fromGlobalId(globalId, 'Category', 'input.categoryId');
 }
 
 export const catalogResolvers: Resolvers = {
   Query: {
     product: (_, args, ctx) => catalog.findProduct(ctx, args),
-    products: (_, args, ctx) => catalog.listProducts(ctx, args),
+    products: (_, args, ctx) => catalog.productsConnection(ctx, args),
     category: (_, { slug }, ctx) => catalog.findCategoryBySlug(ctx, slug),
     categories: (_, __, ctx) => catalog.listCategories(ctx),
-  },
-  Money: {
-    amount: (value) => formatAmount(value.cents),
-    currencyCode: (value) => value.currency,
   },
   Category: {
     id: (category) => toGlobalId('Category', category.id),
@@ -51,9 +43,21 @@ export const catalogResolvers: Resolvers = {
   ProductConnection: connectionResolvers,
   ReviewConnection: connectionResolvers,
   Mutation: {
-    createReview: async (_, { input }, ctx) => reviewPayload(await createReview(ctx, input)),
-    createProduct: async (_, { input }, ctx) => productPayload(await products.createProduct(ctx, input)),
-    updateProduct: async (_, { input }, ctx) => productPayload(await products.updateProduct(ctx, input)),
-    adjustStock: async (_, { input }, ctx) => productPayload(await products.adjustStock(ctx, input)),
+    createReview: async (_, { input }, ctx) => {
+      const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
+      return payload('review', await createReview(ctx, { ...input, productId }));
+    },
+    createProduct: async (_, { input }, ctx) => {
+      const categoryId = fromGlobalId(input.categoryId, 'Category', 'input.categoryId');
+      return payload('product', await products.createProduct(ctx, { ...input, categoryId }));
+    },
+    updateProduct: async (_, { input }, ctx) => {
+      const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
+      return payload('product', await products.updateProduct(ctx, { ...input, productId, categoryId: optionalCategoryId(input.categoryId) }));
+    },
+    adjustStock: async (_, { input }, ctx) => {
+      const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
+      return payload('product', await products.adjustStock(ctx, { productId, delta: input.delta }));
+    },
   },
 };

@@ -1,8 +1,9 @@
-import type { Context } from '../../context';
-import { Prisma, type Review } from '../../generated/prisma/client';
-import { fromGlobalId } from '../../graphql/global-id';
-import { fail, ok, type ServiceResult } from '../../graphql/result';
-import { required } from '../../graphql/required';
+import type { ServiceContext } from '../../context';
+import { required } from '../../core/required';
+import { fail, ok } from '../../core/result';
+import { isUniqueViolation } from '../../db/errors';
+import type { Review } from '../../generated/prisma/client';
+import type { ReviewResult } from './errors';
 
 export const REVIEW_BODY_MAX = 2000;
 
@@ -11,8 +12,8 @@ export const REVIEW_BODY_MAX = 2000;
  * product, and folds its rating into the product's stored average and count
  * in the same transaction with one atomic UPDATE (no read-modify-write).
  */
-export async function createReview(ctx: Context, input: { productId: string; rating: number; body: string }): Promise<ServiceResult<Review>> {
-  const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
+export async function createReview(ctx: ServiceContext, input: { productId: number; rating: number; body: string }): Promise<ReviewResult<Review>> {
+  const { productId } = input;
   if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
     return fail('INVALID_RATING', 'The rating must be a whole number from 1 to 5.', ['input', 'rating']);
   }
@@ -36,7 +37,7 @@ export async function createReview(ctx: Context, input: { productId: string; rat
     ctx.loaders.catalog.productById.clear(productId);
     return ok(review);
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       return fail('ALREADY_REVIEWED', 'You have already reviewed this product.', ['input', 'productId']);
     }
     throw error;

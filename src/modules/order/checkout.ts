@@ -1,8 +1,10 @@
-import type { Context } from '../../context';
-import { Prisma, type Order } from '../../generated/prisma/client';
-import { fail, ok, type ServiceResult } from '../../graphql/result';
-import { required } from '../../graphql/required';
+import type { ServiceContext } from '../../context';
+import { required } from '../../core/required';
+import { fail, ok } from '../../core/result';
+import { isUniqueViolation } from '../../db/errors';
 import { transactionalResult } from '../../db/transaction';
+import type { Order } from '../../generated/prisma/client';
+import type { OrderResult } from './errors';
 
 const KEY_MAX = 100;
 
@@ -14,7 +16,7 @@ const KEY_MAX = 100;
  * nothing. Idempotent per (user, key): a repeated key returns the first
  * order, whether the first request finished long ago or is still running.
  */
-export async function checkout(ctx: Context, input: { idempotencyKey: string }): Promise<ServiceResult<Order>> {
+export async function checkout(ctx: ServiceContext, input: { idempotencyKey: string }): Promise<OrderResult<Order>> {
   const key = input.idempotencyKey;
   if (key.length < 1 || key.length > KEY_MAX || key.trim() !== key) {
     return fail('INVALID_IDEMPOTENCY_KEY', `The idempotency key must be 1 to ${KEY_MAX} characters without surrounding spaces.`, ['input', 'idempotencyKey']);
@@ -24,13 +26,13 @@ export async function checkout(ctx: Context, input: { idempotencyKey: string }):
   if (existing) return ok(existing);
 
   try {
-    return await transactionalResult(ctx.db, async (tx) => {
+    return await transactionalResult(ctx.db, async (tx): Promise<OrderResult<Order>> => {
       // One checkout per customer at a time: a retry waits here, then finds the order.
       const [cart] = await tx.$queryRaw<Array<{ id: number }>>`SELECT "id" FROM "Cart" WHERE "userId" = ${userId} FOR UPDATE`;
       const placed = await tx.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } } });
       if (placed) return ok(placed);
       const lines = cart ? await tx.cartItem.findMany({ where: { cartId: cart.id }, orderBy: { productId: 'asc' } }) : [];
-      if (!cart || lines.length === 0) return fail<Order>('EMPTY_CART', 'The cart is empty.');
+      if (!cart || lines.length === 0) return fail('EMPTY_CART', 'The cart is empty.');
 
       // Reserve in product-id order, so overlapping checkouts lock rows in the same order (no deadlocks).
       const unavailable: number[] = [];
@@ -45,7 +47,7 @@ export async function checkout(ctx: Context, input: { idempotencyKey: string }):
       if (unavailable.length > 0) {
         const names = unavailable.map((id) => byId.get(id)?.name ?? `product ${id}`);
         // Returning a refusal rolls back the reservations already made.
-        return fail<Order>('OUT_OF_STOCK', `Not enough stock for: ${names.join(', ')}. Update your cart and try again.`);
+        return fail('OUT_OF_STOCK', `Not enough stock for: ${names.join(', ')}. Update your cart and try again.`);
       }
 
       const items = lines.map((line) => {
@@ -66,7 +68,7 @@ export async function checkout(ctx: Context, input: { idempotencyKey: string }):
     });
   } catch (error) {
     // The same key raced in without a cart row to queue on: the first order won.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       const first = await ctx.db.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } } });
       if (first) return ok(first);
     }

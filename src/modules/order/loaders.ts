@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma';
 import { Prisma, type Order, type OrderItem } from '../../generated/prisma/client';
-import { groupBy, loaderByKey } from '../../graphql/batch';
-import { childPageLoader, type ChildTable } from '../../graphql/child-page-loader';
+import { groupBy, loaderByKey } from '../../db/batch';
+import { childPageLoader, type ChildTable } from '../../db/child-page-loader';
 
 const ORDERS_OF_USER: ChildTable = { table: Prisma.raw('"Order"'), parentColumn: Prisma.raw('"userId"'), where: Prisma.sql`TRUE` };
 

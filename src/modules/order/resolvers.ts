@@ -1,24 +1,20 @@
-import type { Order } from '../../generated/prisma/client';
+import { money } from '../../core/money';
+import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
 import { connectionResolvers } from '../../graphql/connection';
-import { toGlobalId } from '../../graphql/global-id';
-import { money } from '../../graphql/money';
-import { required } from '../../graphql/required';
-import type { ServiceResult } from '../../graphql/result';
+import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
+import { payload } from '../../graphql/payload';
 import { checkout } from './checkout';
+import { orderById, ordersConnection, userOrders } from './queries';
 import * as orders from './service';
-
-function orderPayload(result: ServiceResult<Order>) {
-  return result.ok ? { order: result.value, userErrors: [] } : { order: null, userErrors: result.userErrors };
-}
 
 export const orderResolvers: Resolvers = {
   Query: {
-    order: (_, { id }, ctx) => orders.findOrder(ctx, id),
-    orders: (_, args, ctx) => orders.listOrders(ctx, args),
+    order: (_, { id }, ctx) => orderById(ctx, id),
+    orders: (_, args, ctx) => ordersConnection(ctx, args),
   },
   User: {
-    orders: (user, args, ctx) => orders.userOrders(ctx, user, args),
+    orders: (user, args, ctx) => userOrders(ctx, user, args),
   },
   Order: {
     id: (order) => toGlobalId('Order', order.id),
@@ -40,8 +36,14 @@ export const orderResolvers: Resolvers = {
   },
   OrderConnection: connectionResolvers,
   Mutation: {
-    checkout: async (_, { input }, ctx) => orderPayload(await checkout(ctx, input)),
-    cancelOrder: async (_, { input }, ctx) => orderPayload(await orders.cancelOrder(ctx, input)),
-    markOrderShipped: async (_, { input }, ctx) => orderPayload(await orders.markOrderShipped(ctx, input)),
+    checkout: async (_, { input }, ctx) => payload('order', await checkout(ctx, input)),
+    cancelOrder: async (_, { input }, ctx) => {
+      const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');
+      return payload('order', await orders.cancelOrder(ctx, { orderId }));
+    },
+    markOrderShipped: async (_, { input }, ctx) => {
+      const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');
+      return payload('order', await orders.markOrderShipped(ctx, { orderId }));
+    },
   },
 };

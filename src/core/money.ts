@@ -1,6 +1,4 @@
-import { badUserInput } from './errors';
-
-/** What a `Money` field resolves to: the integer minor units and currency as stored. */
+/** An amount as stored: integer minor units and an ISO-4217 currency. What a `Money` field resolves to. */
 export interface MoneyModel {
   cents: number;
   currency: string;
@@ -18,13 +16,11 @@ export function formatAmount(cents: number): string {
 }
 
 /**
- * Parses a decimal amount string (`"12"`, `"12.5"`, `"12.50"`) into minor units.
- * @throws BAD_USER_INPUT naming `argument` when it is not a non-negative amount with at most two decimals.
+ * Parses a decimal amount string (`"12"`, `"12.5"`, `"12.50"`) into minor
+ * units, or null when it is not a non-negative amount with at most two decimals.
  */
-export function parseAmount(amount: string, argument: string): number {
+export function parseAmount(amount: string): number | null {
   const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(amount.trim());
-  if (!match) {
-    throw badUserInput(`"${argument}" must be a decimal amount such as "12.50".`, argument);
-  }
+  if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }

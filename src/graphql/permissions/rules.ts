@@ -1,15 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { rule } from 'graphql-shield';
-import type { Context, Viewer } from '../context';
-import type { Role } from '../generated/prisma/client';
-import { forbidden, unauthenticated } from './errors';
-
-const RANK: Record<Role, number> = { CUSTOMER: 0, STAFF: 1, ADMIN: 2 };
-
-/** ADMIN includes STAFF, which includes CUSTOMER. */
-export function hasRole(viewer: Viewer | null, role: Role): boolean {
-  return viewer !== null && RANK[viewer.role] >= RANK[role];
-}
+import type { Context } from '../../context';
+import { hasRole } from '../../core/viewer';
+import type { Role } from '../../generated/prisma/client';
+import { forbidden, unauthenticated } from '../errors';
 
 type RuleResult = boolean | Error;
 type RuleBody<P> = (parent: P, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) => RuleResult | Promise<RuleResult>;
@@ -48,14 +42,13 @@ export const isStaff = roleRule('STAFF');
 export const isAdmin = roleRule('ADMIN');
 
 /**
- * Readable by the owner of the parent object and by staff. `ownerOf` finds
- * the owner's user id from the parent, through the request's loaders when it
- * needs a lookup, so a page of objects costs one batched query, not one each.
+ * Readable when the object's policy says the viewer may see it (the same
+ * `canRead…` function its service uses). `canRead` may look related objects up
+ * through the request's loaders, so a page of objects costs one batched query.
  */
-export function ownerOrStaff<P>(name: string, ownerOf: (parent: P, ctx: Context) => number | null | Promise<number | null>) {
+export function visibleWhen<P>(name: string, canRead: (parent: P, ctx: Context) => boolean | Promise<boolean>) {
   return defineRule<P>(name, 'no_cache', async (parent, _args, ctx) => {
     if (!ctx.viewer) return unauthenticated();
-    if (hasRole(ctx.viewer, 'STAFF')) return true;
-    return (await ownerOf(parent, ctx)) === ctx.viewer.id ? true : forbidden();
+    return (await canRead(parent, ctx)) ? true : forbidden();
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Schema governance (SPEC §7): diff the current schema against the committed
+ * Schema governance: diff the current schema against the committed
  * baseline, classify every change, and decide whether the change set may ship.
  *
  * Everything here is pure (strings in, values out) so it can be tested without

@@ -1,19 +1,21 @@
-import type { Context } from '../../context';
-import type { Category, Prisma, Product, Review } from '../../generated/prisma/client';
+// The catalog's read side at the GraphQL edge: decodes filters, orderings,
+// IDs and cursors, reads through the loaders (or one indexed statement for a
+// root list) and builds Relay connections.
+import type { Context, ServiceContext } from '../../context';
+import { parseAmount } from '../../core/money';
 import type { ProductFilter, ProductOrder, ProductSortField } from '../../generated/graphql';
-import { badUserInput } from '../../graphql/errors';
+import type { Category, Prisma, Product, Review } from '../../generated/prisma/client';
 import {
   buildConnection,
-  newestFirstCursor,
-  parseNewestFirstPage,
+  childConnection,
   parsePageArgs,
   type ConnectionModel,
   type CursorValue,
   type PageArgs,
 } from '../../graphql/connection';
+import { badUserInput } from '../../graphql/errors';
 import { fromGlobalId } from '../../graphql/global-id';
-import { parseAmount } from '../../graphql/money';
-import { hasRole } from '../../graphql/rules';
+import { canReadProduct } from './policy';
 
 const MAX_SEARCH_LENGTH = 100;
 const MAX_SLUG_LENGTH = 200;
@@ -50,6 +52,12 @@ function cursorSortValue(value: CursorValue[0], column: SortColumn, argument: st
   return value;
 }
 
+function decodeAmount(amount: string, argument: string): number {
+  const cents = parseAmount(amount);
+  if (cents === null) throw badUserInput(`"${argument}" must be a decimal amount such as "12.50".`, argument);
+  return cents;
+}
+
 function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWhereInput[] {
   const conditions: Prisma.ProductWhereInput[] = [{ published: true }];
   if (!filter) return conditions;
@@ -73,8 +81,8 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
       });
     }
   }
-  const min = filter.minPrice != null ? parseAmount(filter.minPrice, 'filter.minPrice') : undefined;
-  const max = filter.maxPrice != null ? parseAmount(filter.maxPrice, 'filter.maxPrice') : undefined;
+  const min = filter.minPrice != null ? decodeAmount(filter.minPrice, 'filter.minPrice') : undefined;
+  const max = filter.maxPrice != null ? decodeAmount(filter.maxPrice, 'filter.maxPrice') : undefined;
   if (min !== undefined && max !== undefined && min > max) {
     throw badUserInput('"filter.minPrice" must not be above "filter.maxPrice".', 'filter.minPrice');
   }
@@ -91,7 +99,7 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
  * however deep, and `totalCount` is a second one only when asked for.
  * @throws BAD_USER_INPUT for invalid pagination, cursors or filters.
  */
-export async function listProducts(
+export async function productsConnection(
   ctx: Context,
   args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null },
 ): Promise<ConnectionModel<Product>> {
@@ -138,18 +146,13 @@ export async function findProduct(ctx: Context, args: { id?: string | null; slug
     const slug = args.slug ?? '';
     product = slug.length > MAX_SLUG_LENGTH ? null : await ctx.db.product.findUnique({ where: { slug } });
   }
-  return isVisible(ctx, product) ? product : null;
-}
-
-/** Unpublished products are visible to staff only. */
-function isVisible(ctx: Context, product: Product | null): product is Product {
-  return product !== null && (product.published || hasRole(ctx.viewer, 'STAFF'));
+  return product && canReadProduct(ctx.viewer, product) ? product : null;
 }
 
 /** Loads a product for a node lookup; unpublished products are visible to staff only. */
-export async function loadVisibleProduct(ctx: Context, id: number): Promise<Product | null> {
+export async function loadVisibleProduct(ctx: ServiceContext, id: number): Promise<Product | null> {
   const product = await ctx.loaders.catalog.productById.load(id);
-  return isVisible(ctx, product) ? product : null;
+  return product && canReadProduct(ctx.viewer, product) ? product : null;
 }
 
 export function findCategoryBySlug(ctx: Context, slug: string): Promise<Category | null> {
@@ -162,15 +165,13 @@ export function listCategories(ctx: Context): Promise<Category[]> {
 }
 
 /** A product's reviews, newest first; the count is the product's own counter (no query). */
-export async function productReviews(ctx: Context, product: Product, args: PageArgs): Promise<ConnectionModel<Review>> {
-  const page = parseNewestFirstPage(args);
-  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.reviewPageByProduct.load({ parentId: product.id, take: page.size + 1, cursor: page.cursor });
-  return buildConnection(rows, page, newestFirstCursor, () => product.reviewCount);
+export function productReviews(ctx: Context, product: Product, args: PageArgs): Promise<ConnectionModel<Review>> {
+  return childConnection(ctx.loaders.catalog.reviewPageByProduct, product.id, args, () => product.reviewCount);
 }
 
 /** A category's published products, newest first. */
-export async function categoryProducts(ctx: Context, category: Category, args: PageArgs): Promise<ConnectionModel<Product>> {
-  const page = parseNewestFirstPage(args);
-  const rows = page.size === 0 ? [] : await ctx.loaders.catalog.productPageByCategory.load({ parentId: category.id, take: page.size + 1, cursor: page.cursor });
-  return buildConnection(rows, page, newestFirstCursor, () => ctx.loaders.catalog.publishedProductCountByCategory.load(category.id));
+export function categoryProducts(ctx: Context, category: Category, args: PageArgs): Promise<ConnectionModel<Product>> {
+  return childConnection(ctx.loaders.catalog.productPageByCategory, category.id, args, () =>
+    ctx.loaders.catalog.publishedProductCountByCategory.load(category.id),
+  );
 }

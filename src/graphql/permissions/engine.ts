@@ -2,8 +2,8 @@ import { isIntrospectionType, isObjectType, type GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import type { ShieldRule } from 'graphql-shield/typings/types';
-import type { Context } from '../context';
-import { forbidden, unauthenticated } from './errors';
+import type { Context } from '../../context';
+import { forbidden, unauthenticated } from '../errors';
 
 /** Rules for one domain's fields: type name → field name → rule. */
 export type RuleMap = Record<string, Record<string, ShieldRule>>;

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Context } from '../context';
-import { ErrorCode } from './errors';
+import type { Context } from '../../context';
+import { classifyError } from '../faults';
 
 /**
  * One structured log line per GraphQL request (request id, operation, user,
@@ -14,8 +14,7 @@ export function loggingPlugin(): ApolloServerPlugin<Context> {
       return {
         async didEncounterErrors({ errors, contextValue: ctx }) {
           for (const error of errors) {
-            const code = error.extensions?.code;
-            if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+            if (classifyError(error).fault) {
               ctx.log.error({ err: error.originalError ?? error, path: error.path, requestId: ctx.requestId }, 'resolver fault');
             }
           }

@@ -1,15 +1,20 @@
 import DataLoader from 'dataloader';
-import type { Db } from '../db/prisma';
 import { Prisma } from '../generated/prisma/client';
 import { groupBy } from './batch';
-import type { CursorValue } from './connection';
+import type { Db } from './prisma';
 
-/** A page of children for one parent: the first `take` after `cursor`, newest first. */
+/** A position in newest-first order: rows strictly older than (createdAt, id) come after it. */
+export interface NewestFirstPosition {
+  createdAt: Date;
+  id: number;
+}
+
+/** A page of children for one parent: the first `take` after `after`, newest first. */
 export interface ChildPageKey {
   parentId: number;
   /** Rows to fetch (page size + 1, to tell whether there are more). */
   take: number;
-  cursor: CursorValue | null;
+  after: NewestFirstPosition | null;
 }
 
 /** Which table holds the children, which column names the parent, and which rows count. Identifiers are fixed in code, never input. */
@@ -19,10 +24,14 @@ export interface ChildTable {
   where: Prisma.Sql;
 }
 
+function positionKey(after: NewestFirstPosition | null): string {
+  return after ? `${after.createdAt.toISOString()}/${after.id}` : '';
+}
+
 /**
  * The first rows of many parents in one statement (ROW_NUMBER over a
  * partition per parent), newest first by ("createdAt", "id"). Keys that share
- * page size and cursor share a statement; in practice a whole page of
+ * page size and position share a statement; in practice a whole page of
  * parents asks the same.
  */
 export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T) => number) {
@@ -31,7 +40,7 @@ export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T)
     async (keys) => {
       const groups = new Map<string, ChildPageKey[]>();
       for (const key of keys) {
-        const groupKey = JSON.stringify([key.take, key.cursor]);
+        const groupKey = `${key.take}|${positionKey(key.after)}`;
         groups.set(groupKey, [...(groups.get(groupKey) ?? []), key]);
       }
       const pages = new Map<ChildPageKey, T[]>();
@@ -40,8 +49,8 @@ export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T)
           const [first] = group;
           if (!first) return;
           const ids = group.map((key) => key.parentId);
-          const after = first.cursor
-            ? Prisma.sql`AND ("createdAt", "id") < (${new Date(String(first.cursor[0]))}, ${first.cursor[1]})`
+          const after = first.after
+            ? Prisma.sql`AND ("createdAt", "id") < (${first.after.createdAt}, ${first.after.id})`
             : Prisma.empty;
           const rows = await db.$queryRaw<T[]>`
             SELECT * FROM (
@@ -56,6 +65,6 @@ export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T)
       );
       return keys.map((key) => pages.get(key) ?? []);
     },
-    { cacheKeyFn: (key) => JSON.stringify([key.parentId, key.take, key.cursor]) },
+    { cacheKeyFn: (key) => `${key.parentId}|${key.take}|${positionKey(key.after)}` },
   );
 }

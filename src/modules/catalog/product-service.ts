@@ -1,8 +1,9 @@
-import type { Context } from '../../context';
-import { Prisma, type Product } from '../../generated/prisma/client';
-import { fromGlobalId } from '../../graphql/global-id';
-import { parseAmount } from '../../graphql/money';
-import { fail, ok, type ServiceResult } from '../../graphql/result';
+import type { ServiceContext } from '../../context';
+import { parseAmount } from '../../core/money';
+import { fail, ok } from '../../core/result';
+import { isUniqueViolation } from '../../db/errors';
+import type { Prisma, Product } from '../../generated/prisma/client';
+import type { ProductResult } from './errors';
 
 const NAME_MAX = 200;
 const DESCRIPTION_MAX = 5000;
@@ -10,7 +11,7 @@ const STOCK_MAX = 1_000_000;
 const PRICE_MAX_CENTS = 100_000_000;
 const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-type Result = ServiceResult<Product>;
+type Result = ProductResult<Product>;
 
 const SLUG_MAX = 120;
 
@@ -21,12 +22,8 @@ function slugify(name: string): string {
 
 /** A price field: a decimal amount within range, or a user error naming the field. */
 function price(amount: string, field: string): { cents: number } | { error: Result } {
-  let cents: number;
-  try {
-    cents = parseAmount(amount, `input.${field}`);
-  } catch {
-    return { error: fail('INVALID_PRICE', `"${field}" must be a decimal amount such as "19.99".`, ['input', field]) };
-  }
+  const cents = parseAmount(amount);
+  if (cents === null) return { error: fail('INVALID_PRICE', `"${field}" must be a decimal amount such as "19.99".`, ['input', field]) };
   if (cents > PRICE_MAX_CENTS) return { error: fail('INVALID_PRICE', `"${field}" is too large.`, ['input', field]) };
   return { cents };
 }
@@ -37,19 +34,14 @@ function checkText(name: string | null | undefined, description: string | null |
   return null;
 }
 
-async function categoryExists(ctx: Context, globalId: string): Promise<number | null> {
-  const id = fromGlobalId(globalId, 'Category', 'input.categoryId');
-  return (await ctx.loaders.catalog.categoryById.load(id)) ? id : null;
-}
-
-function slugTaken(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+async function categoryExists(ctx: ServiceContext, id: number): Promise<boolean> {
+  return (await ctx.loaders.catalog.categoryById.load(id)) !== null;
 }
 
 /** Adds a product (staff). */
 export async function createProduct(
-  ctx: Context,
-  input: { name: string; slug?: string | null; description?: string | null; price: string; costPrice: string; stockQuantity: number; categoryId: string; published?: boolean | null },
+  ctx: ServiceContext,
+  input: { name: string; slug?: string | null; description?: string | null; price: string; costPrice: string; stockQuantity: number; categoryId: number; published?: boolean | null },
 ): Promise<Result> {
   const textError = checkText(input.name, input.description);
   if (textError) return textError;
@@ -65,8 +57,8 @@ export async function createProduct(
   if (!Number.isInteger(input.stockQuantity) || input.stockQuantity < 0 || input.stockQuantity > STOCK_MAX) {
     return fail('INVALID_STOCK', `The stock must be a whole number from 0 to ${STOCK_MAX}.`, ['input', 'stockQuantity']);
   }
-  const categoryId = await categoryExists(ctx, input.categoryId);
-  if (categoryId === null) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
+  const { categoryId } = input;
+  if (!(await categoryExists(ctx, categoryId))) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
   try {
     return ok(await ctx.db.product.create({
       data: {
@@ -81,17 +73,17 @@ export async function createProduct(
       },
     }));
   } catch (error) {
-    if (slugTaken(error)) return fail('SLUG_TAKEN', 'Another product has this slug.', ['input', 'slug']);
+    if (isUniqueViolation(error)) return fail('SLUG_TAKEN', 'Another product has this slug.', ['input', 'slug']);
     throw error;
   }
 }
 
 /** Changes a product (staff); absent fields stay. */
 export async function updateProduct(
-  ctx: Context,
-  input: { productId: string; name?: string | null; description?: string | null; price?: string | null; costPrice?: string | null; categoryId?: string | null; published?: boolean | null },
+  ctx: ServiceContext,
+  input: { productId: number; name?: string | null; description?: string | null; price?: string | null; costPrice?: string | null; categoryId?: number | null; published?: boolean | null },
 ): Promise<Result> {
-  const id = fromGlobalId(input.productId, 'Product', 'input.productId');
+  const id = input.productId;
   const textError = checkText(input.name, input.description);
   if (textError) return textError;
   const data: Prisma.ProductUncheckedUpdateInput = {};
@@ -109,9 +101,8 @@ export async function updateProduct(
     data.costCents = cost.cents;
   }
   if (input.categoryId != null) {
-    const categoryId = await categoryExists(ctx, input.categoryId);
-    if (categoryId === null) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
-    data.categoryId = categoryId;
+    if (!(await categoryExists(ctx, input.categoryId))) return fail('CATEGORY_NOT_FOUND', 'No category has this ID.', ['input', 'categoryId']);
+    data.categoryId = input.categoryId;
   }
   const { count } = await ctx.db.product.updateMany({ where: { id }, data });
   if (count === 0) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
@@ -120,8 +111,8 @@ export async function updateProduct(
 }
 
 /** Adds or removes stock atomically; stock never goes below zero (staff). */
-export async function adjustStock(ctx: Context, input: { productId: string; delta: number }): Promise<Result> {
-  const id = fromGlobalId(input.productId, 'Product', 'input.productId');
+export async function adjustStock(ctx: ServiceContext, input: { productId: number; delta: number }): Promise<Result> {
+  const id = input.productId;
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > STOCK_MAX) {
     return fail('INVALID_DELTA', `The change must be a non-zero whole number of at most ${STOCK_MAX} either way.`, ['input', 'delta']);
   }
@@ -132,7 +123,7 @@ export async function adjustStock(ctx: Context, input: { productId: string; delt
   const product = await ctx.db.product.findUnique({ where: { id } });
   if (!product) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);
   if (changed === 0) {
-    const [code, limit] = product.stockQuantity + input.delta < 0 ? ['INSUFFICIENT_STOCK', 'below zero'] : ['STOCK_LIMIT', `above ${STOCK_MAX}`];
+    const [code, limit] = product.stockQuantity + input.delta < 0 ? (['INSUFFICIENT_STOCK', 'below zero'] as const) : (['STOCK_LIMIT', `above ${STOCK_MAX}`] as const);
     return fail(code, `Stock is ${product.stockQuantity}; changing it by ${input.delta} would take it ${limit}.`, ['input', 'delta']);
   }
   return ok(product);

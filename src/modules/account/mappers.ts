@@ -1,0 +1,7 @@
+// What each GraphQL type of this module resolves from, for codegen (paths are
+// relative to src/generated/graphql.ts). Read by codegen.ts, not at run time.
+export const mappers = {
+  User: './prisma/client#User as UserModel',
+  UserConnection: '../graphql/connection#ConnectionModel<UserModel>',
+  UserEdge: '../graphql/connection#EdgeModel<UserModel>',
+};
