@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded';
+import { startEmbeddedPostgres } from './embedded';
 import { migrateDatabase } from './migrate';
 import { createPrismaClient, StatementCounter, type Db } from './prisma';
 
@@ -26,6 +26,37 @@ function describeUrl(url: string): string {
   return `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
+export interface ConnectOptions {
+  /** Connections in the pool; the embedded database takes 1 (PGlite is a single session). */
+  poolSize: number;
+  /** True for the embedded PGlite database. */
+  embedded: boolean;
+  /** What to log about it; by default the URL's host, port and database (never its credentials). */
+  description?: string;
+  /** Runs after the client has disconnected, e.g. to stop the embedded server behind `url`. */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * A Database over an already-migrated database at `url`: a statement-counting
+ * Prisma client and how to close it. `openDatabase` builds the gateway's this
+ * way; tests build theirs over a database they created.
+ */
+export function connectDatabase(url: string, options: ConnectOptions): Database {
+  const statements = new StatementCounter();
+  const prisma = createPrismaClient(url, { poolSize: options.poolSize, statements });
+  return {
+    prisma,
+    statements,
+    embedded: options.embedded,
+    description: options.description ?? describeUrl(url),
+    async close() {
+      await prisma.$disconnect();
+      await options.onClose?.();
+    },
+  };
+}
+
 /**
  * Opens PostgreSQL at DATABASE_URL, or, without it, the embedded database
  * under DATA_DIR (created and migrated on first start).
@@ -34,25 +65,17 @@ export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  const statements = new StatementCounter();
-  let embedded: EmbeddedPostgres | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    const dir = path.join(config.dataDir, 'pglite');
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    embedded = await startEmbeddedPostgres({ dataDir: dir });
-    url = embedded.url;
+  if (config.databaseUrl) {
+    if (options.migrate) await migrateDatabase(config.databaseUrl);
+    return connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embedded: false });
   }
-  if (embedded || options.migrate) await migrateDatabase(url);
-  const prisma = createPrismaClient(url, { poolSize: embedded ? 1 : config.databasePoolSize, statements });
-  return {
-    prisma,
-    statements,
-    embedded: Boolean(embedded),
-    description: embedded ? `embedded PGlite in ${path.relative(process.cwd(), config.dataDir) || '.'}` : describeUrl(url),
-    async close() {
-      await prisma.$disconnect();
-      await embedded?.stop();
-    },
-  };
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite') });
+  await migrateDatabase(embedded.url);
+  return connectDatabase(embedded.url, {
+    poolSize: 1,
+    embedded: true,
+    description: `embedded PGlite in ${path.relative(process.cwd(), config.dataDir) || '.'}`,
+    onClose: () => embedded.stop(),
+  });
 }

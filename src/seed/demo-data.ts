@@ -8,7 +8,7 @@ import { hashPassword, DISABLED_PASSWORD_HASH } from '../modules/account/passwor
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { DEMO_PASSWORD, planDemoData, type DemoPlan } from './generate';
 
-export { DEMO_ACCOUNTS, DEMO_PASSWORD, type DemoAccount } from './generate';
+export { DEMO_ACCOUNTS, DEMO_ACCOUNTS_BY_KEY, DEMO_PASSWORD, type DemoAccount } from './generate';
 
 /** Rows per createMany call: large enough to be fast, small enough to stay under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = { users: 1_000, products: 1_000, reviews: 5_000, orderItems: 5_000 } as const;

@@ -24,13 +24,20 @@ export interface DemoAccount {
   role: Role;
 }
 
-/** Accounts a developer can sign in with, all with DEMO_PASSWORD. */
-export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
-  { email: 'admin@example.com', name: 'Ada Admin', role: Role.ADMIN },
-  { email: 'staff@example.com', name: 'Sam Staff', role: Role.STAFF },
-  { email: 'alice@example.com', name: 'Alice Anderson', role: Role.CUSTOMER },
-  { email: 'bob@example.com', name: 'Bob Baker', role: Role.CUSTOMER },
-];
+/**
+ * The accounts a developer can sign in with, all with DEMO_PASSWORD, by a
+ * short key. Defined only here: the seed creates them and the tests sign in
+ * as them (test/helpers/account-fixture.ts), so names and roles never drift apart.
+ */
+export const DEMO_ACCOUNTS_BY_KEY = {
+  admin: { email: 'admin@example.com', name: 'Ada Admin', role: Role.ADMIN },
+  staff: { email: 'staff@example.com', name: 'Sam Staff', role: Role.STAFF },
+  alice: { email: 'alice@example.com', name: 'Alice Anderson', role: Role.CUSTOMER },
+  bob: { email: 'bob@example.com', name: 'Bob Baker', role: Role.CUSTOMER },
+} as const satisfies Record<string, DemoAccount>;
+
+/** The demo accounts in seed order (admin, staff, alice, bob). */
+export const DEMO_ACCOUNTS: readonly DemoAccount[] = Object.values(DEMO_ACCOUNTS_BY_KEY);
 
 /**
  * Every timestamp is this fixed date minus a deterministic offset (never "now"),
@@ -208,8 +215,8 @@ function planReviews(products: PlannedProduct[], authors: number[], average: num
 }
 
 function planOrders(count: number, products: PlannedProduct[], users: PlannedUser[], customers: number[]): PlannedOrder[] {
-  const alice = users.findIndex((user) => user.email === 'alice@example.com');
-  const bob = users.findIndex((user) => user.email === 'bob@example.com');
+  const alice = users.findIndex((user) => user.email === DEMO_ACCOUNTS_BY_KEY.alice.email);
+  const bob = users.findIndex((user) => user.email === DEMO_ACCOUNTS_BY_KEY.bob.email);
   // Orders are for things on sale; fall back to everything for tiny catalogs with none published.
   let sellable = products.flatMap((product, index) => (product.published ? [index] : []));
   if (sellable.length === 0) sellable = products.map((_, index) => index);

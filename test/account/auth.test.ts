@@ -1,20 +1,16 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { toGlobalId } from '../../src/graphql/global-id';
+import type { AccountErrorCode, Role, SetUserRoleInput } from '../../src/generated/graphql';
 import { ACCOUNTS, bearer, DEMO_PASSWORD, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type TestGateway } from '../helpers/test-gateway';
-
-interface UserError {
-  code: string;
-  message: string;
-  field: string[] | null;
-}
+import { expectBadUserInput, expectCode, expectNoErrors, expectUserError, type UserError } from '../helpers/assertions';
+import { errorCodes, startTestGateway, typedOperation, type TestGateway } from '../helpers/test-gateway';
 
 interface AuthPayload {
   accessToken: string | null;
   refreshToken: string | null;
   user: { id: string; name: string; email: string | null; role: string | null; createdAt: string | null } | null;
-  userErrors: UserError[];
+  userErrors: Array<UserError<AccountErrorCode>>;
 }
 
 const AUTH_FIELDS = 'accessToken refreshToken user { id name email role createdAt } userErrors { code message field }';
@@ -22,9 +18,12 @@ const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $i
 const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
 const REFRESH = `mutation Refresh($input: RefreshSessionInput!) { refreshSession(input: $input) { ${AUTH_FIELDS} } }`;
 const LOGOUT = 'mutation Logout($input: LogoutInput!) { logout(input: $input) { revoked userErrors { code message field } } }';
-const SET_ROLE = `mutation SetRole($input: SetUserRoleInput!) {
+const SET_ROLE = typedOperation<
+  { setUserRole: { user: { id: string; email: string | null; role: Role | null } | null; userErrors: Array<UserError<AccountErrorCode>> } },
+  { input: SetUserRoleInput }
+>(`mutation SetRole($input: SetUserRoleInput!) {
   setUserRole(input: $input) { user { id email role } userErrors { code message field } }
-}`;
+}`);
 const VIEWER = '{ viewer { id name email role } }';
 
 const FAILED = { accessToken: null, refreshToken: null, user: null };
@@ -46,7 +45,7 @@ async function refresh(refreshToken: string) {
   return gateway.graphql<{ refreshSession: AuthPayload }>(REFRESH, { input: { refreshToken } });
 }
 async function logout(refreshToken: string) {
-  return gateway.graphql<{ logout: { revoked: boolean; userErrors: UserError[] } }>(LOGOUT, { input: { refreshToken } });
+  return gateway.graphql<{ logout: { revoked: boolean; userErrors: Array<UserError<AccountErrorCode>> } }>(LOGOUT, { input: { refreshToken } });
 }
 function sha256(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -101,7 +100,7 @@ describe('register', () => {
   });
 
   const GOOD = { email: 'newcomer@example.com', password: 'long-enough', name: 'Newcomer' };
-  const BAD_INPUTS: Array<{ case: string; input: Partial<typeof GOOD>; code: string; field: string }> = [
+  const BAD_INPUTS: Array<{ case: string; input: Partial<typeof GOOD>; code: AccountErrorCode; field: string }> = [
     { case: 'email "x"', input: { email: 'x' }, code: 'INVALID_EMAIL', field: 'email' },
     { case: 'email "a@b" (no dot in the domain)', input: { email: 'a@b' }, code: 'INVALID_EMAIL', field: 'email' },
     { case: 'email of 300 characters', input: { email: `${'a'.repeat(288)}@example.com` }, code: 'INVALID_EMAIL', field: 'email' },
@@ -124,9 +123,8 @@ describe('register', () => {
     const response = await register({ ...GOOD, ...input });
 
     // then it is a user error naming the input field, not a GraphQL error, and nothing was written
-    expect(response.status).toBe(200);
-    expect(errorCodes(response)).toEqual([]);
-    expect(response.body.data?.register).toEqual({ ...FAILED, userErrors: [{ code, field: ['input', field], message: expect.any(String) }] });
+    expectNoErrors(response);
+    expectUserError(response.body.data?.register, code, ['input', field]);
     expect(await gateway.prisma.user.count()).toBe(before);
     expect(await gateway.prisma.refreshToken.count()).toBe(tokensBefore);
     expect(await gateway.prisma.user.findUnique({ where: { email: GOOD.email } })).toBeNull();
@@ -158,6 +156,24 @@ describe('login', () => {
     expect(viewer.body.data?.viewer).toEqual(expect.objectContaining({ email: account.email, role: account.role }));
   });
 
+  it('does not make the rest of the request act as the user who just signed in', async () => {
+    // when an anonymous request signs in and, in the same document, reads the viewer and a staff-only list
+    const response = await gateway.graphql<{ login: { user: { email: string } | null }; viewer: unknown; users: unknown }>(
+      `mutation SignInThenAct($input: LoginInput!) {
+        login(input: $input) { user { email } }
+        setUserRole(input: { userId: "VXNlcjox", role: ADMIN }) { user { id } }
+      }`,
+      { input: { email: ACCOUNTS.admin.email, password: DEMO_PASSWORD } },
+    );
+
+    // then the payload shows the signed-in user's own email, but the next mutation still runs anonymously
+    expect(response.body.data).toBeNull();
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(response.body.errors?.[0]?.path).toEqual(['setUserRole']);
+    const alone = await login(ACCOUNTS.admin.email, DEMO_PASSWORD);
+    expect(alone.body.data?.login.user).toEqual(expect.objectContaining({ email: ACCOUNTS.admin.email }));
+  });
+
   it('gives a wrong password and an unknown email the very same user error', async () => {
     // when one attempt has a wrong password and the other an email nobody has
     const tokensBefore = await gateway.prisma.refreshToken.count();
@@ -176,8 +192,8 @@ describe('login', () => {
     const response = await login(ACCOUNTS.alice.email, 'x'.repeat(10_000));
     const withPrefix = await login(ACCOUNTS.alice.email, DEMO_PASSWORD + 'x'.repeat(9_000));
 
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({ data: { login: { ...FAILED, userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS' })] } } });
+    expectNoErrors(response);
+    expectUserError(response.body.data?.login, 'INVALID_CREDENTIALS');
     expect(withPrefix.body.data?.login.userErrors.map((e) => e.code)).toEqual(['INVALID_CREDENTIALS']);
   });
 
@@ -216,20 +232,14 @@ describe('refreshSession', () => {
     const reused = await refresh(first.refreshToken);
 
     // then it is refused as reused, and every token of the family is revoked in the database
-    expect(reused.body.data?.refreshSession).toEqual({
-      ...FAILED,
-      userErrors: [{ code: 'REFRESH_TOKEN_REUSED', message: expect.any(String), field: ['input', 'refreshToken'] }],
-    });
+    expectUserError(reused.body.data?.refreshSession, 'REFRESH_TOKEN_REUSED', ['input', 'refreshToken']);
     const revoked = await familyOf(first.refreshToken);
     expect(revoked).toHaveLength(2);
     expect(revoked.every((row) => row.revokedAt instanceof Date)).toBe(true);
 
     // and the newest token of that family, never used, no longer works either
     const newest = await refresh(next.refreshToken!);
-    expect(newest.body.data?.refreshSession).toEqual({
-      ...FAILED,
-      userErrors: [{ code: 'INVALID_REFRESH_TOKEN', message: expect.any(String), field: ['input', 'refreshToken'] }],
-    });
+    expectUserError(newest.body.data?.refreshSession, 'INVALID_REFRESH_TOKEN', ['input', 'refreshToken']);
     // and neither does the reused one, a second time
     expect((await refresh(first.refreshToken)).body.data?.refreshSession.userErrors.map((e) => e.code)).toEqual(['INVALID_REFRESH_TOKEN']);
     expect(await familyOf(first.refreshToken)).toHaveLength(2);
@@ -291,10 +301,8 @@ describe('refreshSession', () => {
   ])('refuses $case as INVALID_REFRESH_TOKEN and issues nothing', async ({ token }) => {
     const before = await gateway.prisma.refreshToken.count();
     const response = await refresh(token);
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({
-      data: { refreshSession: { ...FAILED, userErrors: [{ code: 'INVALID_REFRESH_TOKEN', message: expect.any(String), field: ['input', 'refreshToken'] }] } },
-    });
+    expectNoErrors(response);
+    expectUserError(response.body.data?.refreshSession, 'INVALID_REFRESH_TOKEN', ['input', 'refreshToken']);
     expect(await gateway.prisma.refreshToken.count()).toBe(before);
   });
 
@@ -325,10 +333,7 @@ describe('logout', () => {
     expect(response.body).toEqual({ data: { logout: { revoked: true, userErrors: [] } } });
     expect((await familyOf(session.refreshToken)).every((row) => row.revokedAt instanceof Date)).toBe(true);
     const refused = await refresh(session.refreshToken);
-    expect(refused.body.data?.refreshSession).toEqual({
-      ...FAILED,
-      userErrors: [{ code: 'INVALID_REFRESH_TOKEN', message: expect.any(String), field: ['input', 'refreshToken'] }],
-    });
+    expectUserError(refused.body.data?.refreshSession, 'INVALID_REFRESH_TOKEN', ['input', 'refreshToken']);
     // and ending it again ends nothing
     expect((await logout(session.refreshToken)).body).toEqual({ data: { logout: { revoked: false, userErrors: [] } } });
     // while the other session still refreshes
@@ -369,7 +374,7 @@ describe('setUserRole', () => {
     const bob = await loginAs(gateway, ACCOUNTS.bob.email);
     const before = await gateway.graphql(STOCK, {}, bearer(bob.accessToken));
     expect(before.body.data).toEqual({ product: { name: 'Product 01 Kitchen', stockQuantity: null } });
-    expect(errorCodes(before)).toEqual(['FORBIDDEN']);
+    expectCode(before, 'FORBIDDEN');
 
     try {
       // when the admin promotes him
@@ -388,7 +393,7 @@ describe('setUserRole', () => {
       await gateway.graphql(SET_ROLE, { input: { userId: bob.userId, role: 'CUSTOMER' } }, bearer(admin.accessToken));
     }
     expect(await roleOf(ACCOUNTS.bob.email)).toBe('CUSTOMER');
-    expect(errorCodes(await gateway.graphql(STOCK, {}, bearer(bob.accessToken)))).toEqual(['FORBIDDEN']);
+    expectCode(await gateway.graphql(STOCK, {}, bearer(bob.accessToken)), 'FORBIDDEN');
   });
 
   it('refuses to demote the last admin, and changes nothing', async () => {
@@ -398,13 +403,12 @@ describe('setUserRole', () => {
     const before = await gateway.prisma.user.findUniqueOrThrow({ where: { email: ACCOUNTS.admin.email } });
 
     // when it demotes itself, to staff or to customer
-    for (const role of ['STAFF', 'CUSTOMER']) {
+    for (const role of ['STAFF', 'CUSTOMER'] as const) {
       const response = await gateway.graphql(SET_ROLE, { input: { userId: admin.userId, role } }, bearer(admin.accessToken));
 
       // then LAST_ADMIN at input.role, and the row is unchanged
-      expect(response.body).toEqual({
-        data: { setUserRole: { user: null, userErrors: [{ code: 'LAST_ADMIN', message: expect.any(String), field: ['input', 'role'] }] } },
-      });
+      expectNoErrors(response);
+      expectUserError(response.body.data?.setUserRole, 'LAST_ADMIN', ['input', 'role']);
       expect(await gateway.prisma.user.findUniqueOrThrow({ where: { email: ACCOUNTS.admin.email } })).toEqual(before);
     }
     // and it is still an admin
@@ -425,9 +429,7 @@ describe('setUserRole', () => {
       expect(demoted.body.data).toEqual({ setUserRole: { user: { id: admin.userId, email: ACCOUNTS.admin.email, role: 'STAFF' }, userErrors: [] } });
       // and now the other one is the last admin
       const last = await gateway.graphql(SET_ROLE, { input: { userId: staff.userId, role: 'CUSTOMER' } }, bearer(staff.accessToken));
-      expect(last.body.data).toEqual({
-        setUserRole: { user: null, userErrors: [{ code: 'LAST_ADMIN', message: expect.any(String), field: ['input', 'role'] }] },
-      });
+      expectUserError(last.body.data?.setUserRole, 'LAST_ADMIN', ['input', 'role']);
     } finally {
       await gateway.prisma.user.update({ where: { email: ACCOUNTS.admin.email }, data: { role: 'ADMIN' } });
       await gateway.prisma.user.update({ where: { email: ACCOUNTS.staff.email }, data: { role: 'STAFF' } });
@@ -449,7 +451,7 @@ describe('setUserRole', () => {
 
       // then exactly one demotion happens, the other is LAST_ADMIN (or FORBIDDEN, if its author was demoted first)
       const outcomes = [one, two].map((response) => {
-        const payload = (response.body.data as { setUserRole: { userErrors: UserError[] } } | null)?.setUserRole;
+        const payload = response.body.data?.setUserRole;
         return payload ? (payload.userErrors[0]?.code ?? 'OK') : errorCodes(response)[0];
       });
       expect(outcomes.filter((outcome) => outcome === 'OK')).toHaveLength(1);
@@ -465,9 +467,8 @@ describe('setUserRole', () => {
     const admin = await loginAs(gateway, ACCOUNTS.admin.email);
     const response = await gateway.graphql(SET_ROLE, { input: { userId: toGlobalId('User', 999_999), role: 'STAFF' } }, bearer(admin.accessToken));
 
-    expect(response.body).toEqual({
-      data: { setUserRole: { user: null, userErrors: [{ code: 'USER_NOT_FOUND', message: expect.any(String), field: ['input', 'userId'] }] } },
-    });
+    expectNoErrors(response);
+    expectUserError(response.body.data?.setUserRole, 'USER_NOT_FOUND', ['input', 'userId']);
   });
 
   it.each([
@@ -482,11 +483,8 @@ describe('setUserRole', () => {
     const response = await gateway.graphql(SET_ROLE, { input: { userId: id, role: 'ADMIN' } }, bearer(admin.accessToken));
 
     // the payload is non-null, so the error takes the whole (single-field) data with it
-    expect(response.status).toBe(200);
+    expectBadUserInput(response, ['setUserRole'], 'input.userId');
     expect(response.body.data).toBeNull();
-    expect(response.body.errors?.map((e) => ({ path: e.path, code: e.extensions?.code, argument: e.extensions?.argument }))).toEqual([
-      { path: ['setUserRole'], code: 'BAD_USER_INPUT', argument: 'input.userId' },
-    ]);
     expect(await gateway.prisma.user.findMany({ select: { id: true, role: true }, orderBy: { id: 'asc' } })).toEqual(rolesBefore);
   });
 });

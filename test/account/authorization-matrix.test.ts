@@ -9,6 +9,7 @@ import {
 } from '../helpers/account-fixture';
 import type { Db } from '../../src/db/prisma';
 import { toGlobalId } from '../../src/graphql/global-id';
+import { recomputeRatings } from '../helpers/catalog-fixture';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 // The authorization table of docs/authorization.md, cell by cell: every role
@@ -455,10 +456,7 @@ function commerceOperations(): Operation[] {
           expect(review).toMatchObject({ rating: REVIEWED.rating, body: REVIEWED.body });
           await gateway.prisma.review.delete({ where: { id: review.id } });
           // the counters back to the remaining reviews, as the seed computes them
-          await gateway.prisma.$executeRaw`
-            UPDATE "Product" p SET "averageRating" = r.avg, "reviewCount" = r.count
-            FROM (SELECT AVG("rating")::float AS avg, COUNT(*)::int AS count FROM "Review" WHERE "productId" = ${product.id}) r
-            WHERE p."id" = ${product.id}`;
+          await recomputeRatings(gateway.prisma, product.id);
         },
       },
     },

@@ -1,15 +1,14 @@
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type TestGateway } from '../helpers/test-gateway';
+import { expectCode } from '../helpers/assertions';
+import { PRODUCTION_ENV, startTestGateway, type TestGateway } from '../helpers/test-gateway';
 
 // Its own file, because it needs a gateway of its own: production, with a real secret.
-const PRODUCTION_SECRET = 'a-production-secret-of-more-than-32-bytes';
-
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ seed: seedAccountsWithCatalog, env: { NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET } });
+  gateway = await startTestGateway({ seed: seedAccountsWithCatalog, env: PRODUCTION_ENV });
 });
 afterAll(() => gateway?.close());
 
@@ -44,7 +43,7 @@ describe('access tokens in production', () => {
     // then the whole request is refused
     expect(response.status).toBe(401);
     expect(response.body.data ?? null).toBeNull();
-    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    expectCode(response, 'UNAUTHENTICATED');
     expect(response.body.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
   });
 

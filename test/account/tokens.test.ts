@@ -1,7 +1,7 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config';
 import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway';
+import { PRODUCTION_ENV, startTestGateway, type TestGateway } from '../helpers/test-gateway';
 
 // An access token is all-or-nothing: a bad one fails the whole request with
 // HTTP 401 and UNAUTHENTICATED, before any resolver runs, rather than being
@@ -181,26 +181,29 @@ describe('a good access token', () => {
 });
 
 describe('the JWT_SECRET configuration', () => {
+  // Production's other requirements (a payment provider) are met by PRODUCTION_ENV, so only the secret varies.
+  const { JWT_SECRET: _secret, ...PRODUCTION_WITHOUT_SECRET } = PRODUCTION_ENV;
+
   it('is required in production: a ConfigError naming JWT_SECRET', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig(PRODUCTION_WITHOUT_SECRET)).toThrow(ConfigError);
+    expect(() => loadConfig(PRODUCTION_WITHOUT_SECRET)).toThrow(/JWT_SECRET/);
   });
 
   it('refuses a secret of 31 bytes, and accepts one of 32', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(31) })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(31) })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: 's'.repeat(31) })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: 's'.repeat(31) })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 's'.repeat(31) })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32) }).jwtSecret).toBe('s'.repeat(32));
+    expect(loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: 's'.repeat(32) }).jwtSecret).toBe('s'.repeat(32));
   });
 
   it('counts bytes, not characters', () => {
     // "é" is 2 bytes in UTF-8: 16 of them are 32 bytes, 15 plus one ASCII character are 31
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(16) }).jwtSecret).toBe('é'.repeat(16));
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${'é'.repeat(15)}x` })).toThrow(ConfigError);
+    expect(loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: 'é'.repeat(16) }).jwtSecret).toBe('é'.repeat(16));
+    expect(() => loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: `${'é'.repeat(15)}x` })).toThrow(ConfigError);
   });
 
   it('refuses the development secret in production, and uses it elsewhere when none is given', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ...PRODUCTION_ENV, JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/JWT_SECRET/);
     expect(loadConfig({ NODE_ENV: 'test' }).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
     expect(loadConfig({ NODE_ENV: 'development' }).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
   });

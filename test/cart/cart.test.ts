@@ -1,12 +1,8 @@
+import type { CartErrorCode } from '../../src/generated/graphql';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ACCOUNTS, newCustomer, seedAccountsWithCatalog, signedIn, type Customer } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
-
-interface UserError {
-  code: string;
-  message: string;
-  field: string[] | null;
-}
+import { expectAccepted, expectBadUserInput, expectCode, expectNoErrors, expectUserError, type UserError } from '../helpers/assertions';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 interface CartView {
   id: string;
@@ -17,7 +13,7 @@ interface CartView {
 
 interface CartPayload {
   cart: CartView | null;
-  userErrors: UserError[];
+  userErrors: Array<UserError<CartErrorCode>>;
 }
 
 const CART_FIELDS = 'id itemCount subtotal { amount currencyCode } items { id quantity lineTotal { amount } product { slug } }';
@@ -64,20 +60,14 @@ async function viewerCart(customer: Customer): Promise<CartView | null> {
 
 /** The payload of a successful change: no errors of any kind, and a cart. */
 function changed<K extends string>(response: GraphQLResponse<Record<K, CartPayload>>, field: K): CartView {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  const payload = response.body.data![field];
-  expect(payload.userErrors).toEqual([]);
-  expect(payload.cart).not.toBeNull();
-  return payload.cart!;
+  expectNoErrors(response);
+  return expectAccepted(response.body.data?.[field]).cart!;
 }
 
 /** The payload of a refused change: one user error with this code at this field, no cart, no GraphQL error. */
-function refused<K extends string>(response: GraphQLResponse<Record<K, CartPayload>>, field: K, code: string, at: string[]): UserError {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  expect(response.body.data![field]).toEqual({ cart: null, userErrors: [{ code, field: at, message: expect.any(String) }] });
-  return response.body.data![field].userErrors[0]!;
+function refused<K extends string>(response: GraphQLResponse<Record<K, CartPayload>>, field: K, code: CartErrorCode, at: string[]): UserError {
+  expectNoErrors(response);
+  return expectUserError(response.body.data?.[field], code, at);
 }
 
 /** The database's lines of a user's cart, oldest first, as (product slug, quantity). */
@@ -254,11 +244,8 @@ describe('addToCart', () => {
       const response = await addById(shopper, await id(), 1);
 
       // the payload is non-null, so the error takes the whole data with it
-      expect(response.status).toBe(200);
+      expectBadUserInput(response, ['addToCart'], 'input.productId');
       expect(response.body.data).toBeNull();
-      expect(response.body.errors?.map((e) => ({ path: e.path, code: e.extensions?.code, argument: e.extensions?.argument }))).toEqual([
-        { path: ['addToCart'], code: 'BAD_USER_INPUT', argument: 'input.productId' },
-      ]);
       expect(await snapshot()).toEqual(before);
     });
 
@@ -278,7 +265,7 @@ describe('addToCart', () => {
 
       expect(response.status).toBe(400);
       expect(response.body.data).toBeUndefined();
-      expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expectCode(response, 'GRAPHQL_VALIDATION_FAILED');
       expect(await snapshot()).toEqual(before);
     });
 
@@ -291,7 +278,7 @@ describe('addToCart', () => {
 
       expect(response.status).toBe(400);
       expect(response.body.data).toBeUndefined();
-      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expectCode(response, 'BAD_USER_INPUT');
       expect(response.body.errors?.[0]?.message).toContain('quantity');
       expect(await snapshot()).toEqual(before);
     });
@@ -310,8 +297,7 @@ describe('addToCart', () => {
 
     expect(response.status).toBe(200);
     expect(response.body.data).toBeNull();
-    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
-    expect(response.body.errors?.[0]?.path).toEqual(['addToCart']);
+    expectCode(response, 'UNAUTHENTICATED', { path: ['addToCart'] });
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -378,7 +364,7 @@ describe('updateCartItem', () => {
     { quantity: -3, code: 'INVALID_QUANTITY' },
     { quantity: 100, code: 'INVALID_QUANTITY' },
     { quantity: 10, code: 'OUT_OF_STOCK' },
-  ])('refuses quantity $quantity with $code at input.quantity and leaves the line at 5', async ({ quantity, code }) => {
+  ] as const)('refuses quantity $quantity with $code at input.quantity and leaves the line at 5', async ({ quantity, code }) => {
     const before = await snapshot();
     refused(await update(shopper, lineId, quantity), 'updateCartItem', code, ['input', 'quantity']);
     expect(await snapshot()).toEqual(before);
@@ -391,9 +377,7 @@ describe('updateCartItem', () => {
     refused(await update(shopper, toGlobalId('CartItem', 999_999), 1), 'updateCartItem', 'CART_ITEM_NOT_FOUND', ['input', 'cartItemId']);
     const malformed = await update(shopper, await productId('product-09'), 1);
     expect(malformed.body.data).toBeNull();
-    expect(malformed.body.errors?.map((e) => ({ path: e.path, code: e.extensions?.code, argument: e.extensions?.argument }))).toEqual([
-      { path: ['updateCartItem'], code: 'BAD_USER_INPUT', argument: 'input.cartItemId' },
-    ]);
+    expectBadUserInput(malformed, ['updateCartItem'], 'input.cartItemId');
 
     expect(await snapshot()).toEqual(before);
   });
@@ -471,8 +455,7 @@ describe("another customer's cart", () => {
 
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ node: { id: alice.userId, cart: null } });
-    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
-    expect(response.body.errors?.[0]?.path).toEqual(['node', 'cart']);
+    expectCode(response, 'FORBIDDEN', { path: ['node', 'cart'] });
   });
 
   it("shows alice's cart to staff and to alice herself", async () => {

@@ -1,5 +1,3 @@
-import type { GraphQLResponse } from '../helpers/test-gateway';
-
 /**
  * What the catalog fixture (test/helpers/catalog-fixture.ts) holds, derived
  * independently from its documented rules, so tests can state expectations
@@ -75,21 +73,6 @@ export function globalId(type: string, id: number | string): string {
 
 export function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
-}
-
-/** The errors of a response, asserting there is at least one. */
-export function errorsOf<T>(response: GraphQLResponse<T>): NonNullable<GraphQLResponse<T>['body']['errors']> {
-  const errors = response.body.errors;
-  expect(errors).toBeDefined();
-  expect(errors?.length).toBeGreaterThan(0);
-  return errors ?? [];
-}
-
-/** The single error of a response, asserting there is exactly one. */
-export function onlyError<T>(response: GraphQLResponse<T>): NonNullable<GraphQLResponse<T>['body']['errors']>[number] {
-  const errors = errorsOf(response);
-  expect(errors).toHaveLength(1);
-  return errors[0]!;
 }
 
 export interface PageInfo {

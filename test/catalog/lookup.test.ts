@@ -1,5 +1,6 @@
+import { expectBadUserInput, expectNoErrors } from '../helpers/assertions';
 import { seedCatalogFixture } from '../helpers/catalog-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 import {
   base64url,
   CATEGORIES,
@@ -8,7 +9,6 @@ import {
   HIDDEN_PRODUCT,
   NEWEST_FIRST,
   namesOf,
-  onlyError,
   PRODUCTS,
   type PageInfo,
 } from './catalog-expectations';
@@ -130,17 +130,8 @@ afterAll(() => gateway?.close());
 
 async function ok<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const response = await gateway.graphql<T>(query, variables);
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
+  expectNoErrors(response);
   return response.body.data!;
-}
-
-function expectBadUserInput<T extends Record<string, unknown>>(response: GraphQLResponse<T>, path: string[], argument: string | string[]): void {
-  expect(response.status).toBe(200);
-  expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-  const error = onlyError(response);
-  expect(error.path).toEqual(path);
-  expect(Array.isArray(argument) ? argument : [argument]).toContain(error.extensions?.argument);
 }
 
 async function productId(slug: string): Promise<string> {

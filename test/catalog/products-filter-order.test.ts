@@ -1,11 +1,11 @@
+import { expectBadUserInput, expectNoErrors } from '../helpers/assertions';
 import { seedCatalogFixture } from '../helpers/catalog-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 import {
   CATEGORIES,
   HIDDEN_PRODUCT,
   NEWEST_FIRST,
   namesOf,
-  onlyError,
   PRODUCTS,
   type FixtureProduct,
   type PageInfo,
@@ -72,8 +72,7 @@ function query(variables: PageVariables): Promise<GraphQLResponse<ProductsPage>>
 
 async function okPage(variables: PageVariables): Promise<ProductsPage['products']> {
   const response = await query(variables);
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
+  expectNoErrors(response);
   return response.body.data!.products;
 }
 
@@ -82,13 +81,10 @@ function all(filter?: ProductFilter, orderBy?: PageVariables['orderBy']): Promis
   return okPage({ first: 100, filter, orderBy });
 }
 
-async function expectBadUserInput(variables: PageVariables, argument: string | string[]): Promise<void> {
+/** A request that must fail as a whole with BAD_USER_INPUT naming `argument` (products is non-null, so data is null). */
+async function expectRejected(variables: PageVariables, argument: string | string[]): Promise<void> {
   const response = await query(variables);
-  expect(response.status).toBe(200);
-  expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-  const error = onlyError(response);
-  expect(error.path).toEqual(['products']);
-  expect(Array.isArray(argument) ? argument : [argument]).toContain(error.extensions?.argument);
+  expectBadUserInput(response, ['products'], argument);
   expect(response.body.data ?? null).toBeNull();
 }
 
@@ -206,7 +202,7 @@ describe('filter.search', () => {
     expect(hundred.nodes).toEqual([]);
     expect(hundred.totalCount).toBe(0);
 
-    await expectBadUserInput({ first: 5, filter: { search: 'x'.repeat(101) } }, 'filter.search');
+    await expectRejected({ first: 5, filter: { search: 'x'.repeat(101) } }, 'filter.search');
   });
 });
 
@@ -257,15 +253,15 @@ describe('filter.minPrice and filter.maxPrice', () => {
   });
 
   it.each(['abc', '-1', '1.234', '', '1,50', '1e3', '.5'])('rejects minPrice %j with BAD_USER_INPUT on filter.minPrice', async (amount) => {
-    await expectBadUserInput({ first: 5, filter: { minPrice: amount } }, 'filter.minPrice');
+    await expectRejected({ first: 5, filter: { minPrice: amount } }, 'filter.minPrice');
   });
 
   it.each(['abc', '-1', '1.234'])('rejects maxPrice %j with BAD_USER_INPUT on filter.maxPrice', async (amount) => {
-    await expectBadUserInput({ first: 5, filter: { maxPrice: amount } }, 'filter.maxPrice');
+    await expectRejected({ first: 5, filter: { maxPrice: amount } }, 'filter.maxPrice');
   });
 
   it('rejects minPrice above maxPrice with BAD_USER_INPUT', async () => {
-    await expectBadUserInput({ first: 5, filter: { minPrice: '10.00', maxPrice: '9.99' } }, ['filter.minPrice', 'filter.maxPrice']);
+    await expectRejected({ first: 5, filter: { minPrice: '10.00', maxPrice: '9.99' } }, ['filter.minPrice', 'filter.maxPrice']);
   });
 });
 

@@ -1,16 +1,12 @@
+import type { ReviewErrorCode } from '../../src/generated/graphql';
 import { ACCOUNTS, ALICE_REVIEWED_PRODUCT, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
-import { fixtureProduct, globalId, HIDDEN_PRODUCT, onlyError } from './catalog-expectations';
+import { expectBadUserInput, expectCode, expectNoErrors, expectUserError, type UserError } from '../helpers/assertions';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
+import { fixtureProduct, globalId, HIDDEN_PRODUCT } from './catalog-expectations';
 
 // createReview over HTTP: a customer's review is stored and folded into the
 // product's averageRating and reviews.totalCount exactly; every refusal has
 // its code and field and changes nothing.
-
-interface UserError {
-  code: string;
-  field: string[] | null;
-  message: string;
-}
 
 interface ReviewPayload {
   review: {
@@ -20,7 +16,7 @@ interface ReviewPayload {
     author: { name: string };
     product: { slug: string; averageRating: number | null; reviews: { totalCount: number } };
   } | null;
-  userErrors: UserError[];
+  userErrors: Array<UserError<ReviewErrorCode>>;
 }
 
 type CreateData = { createReview: ReviewPayload };
@@ -85,11 +81,9 @@ async function createReview(caller: Caller | 'anonymous', input: Record<string, 
   return gateway.graphql<CreateData>(CREATE_REVIEW, { input }, caller === 'anonymous' ? {} : headersFor(caller));
 }
 
-function expectRefused(response: GraphQLResponse<CreateData>, code: string, field: string[]): void {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  expect(response.body.data?.createReview.review).toBeNull();
-  expect(response.body.data?.createReview.userErrors.map(({ code: c, field: f }) => ({ code: c, field: f }))).toEqual([{ code, field }]);
+function expectRefused(response: GraphQLResponse<CreateData>, code: ReviewErrorCode, field: string[]): void {
+  expectNoErrors(response);
+  expectUserError(response.body.data?.createReview, code, field);
 }
 
 describe('createReview', () => {
@@ -116,8 +110,7 @@ describe('createReview', () => {
 
     // then the review comes back with the product's new average and count
     const expected = { averageRating: mean([...before, rating]), count: before.length + 1 };
-    expect(response.status).toBe(200);
-    expect(response.body.errors).toBeUndefined();
+    expectNoErrors(response);
     expect(response.body.data?.createReview).toEqual({
       review: {
         id: expect.any(String),
@@ -196,7 +189,7 @@ describe('createReview', () => {
     expect(product.body.data?.product?.reviews.nodes.map((review) => review.body)).not.toContain('Changed my mind');
   });
 
-  const REFUSALS: Array<{ what: string; input: { rating?: number; body?: string; slug?: string; productId?: string }; code: string; field: string }> = [
+  const REFUSALS: Array<{ what: string; input: { rating?: number; body?: string; slug?: string; productId?: string }; code: ReviewErrorCode; field: string }> = [
     { what: 'a rating of 0', input: { rating: 0 }, code: 'INVALID_RATING', field: 'rating' },
     { what: 'a rating of 6', input: { rating: 6 }, code: 'INVALID_RATING', field: 'rating' },
     { what: 'an empty body', input: { body: '' }, code: 'INVALID_BODY', field: 'body' },
@@ -226,9 +219,7 @@ describe('createReview', () => {
 
     expect(response.status).toBe(200);
     expect(response.body.data).toBeNull();
-    expect((response.body.errors ?? []).map((error) => ({ path: error.path, code: error.extensions?.code }))).toEqual([
-      { path: ['createReview'], code: 'UNAUTHENTICATED' },
-    ]);
+    expectCode(response, 'UNAUTHENTICATED', { path: ['createReview'] });
     expect(await reviewState()).toEqual(before);
   });
 
@@ -237,8 +228,7 @@ describe('createReview', () => {
 
     const response = await createReview('bob', { productId: globalId('Category', 1), rating: 4, body: 'Wrong kind of ID' });
 
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(onlyError(response).extensions?.argument).toBe('input.productId');
+    expectBadUserInput(response, ['createReview'], 'input.productId');
     expect(response.body.data).toBeNull();
     expect(await reviewState()).toEqual(before);
   });
@@ -254,7 +244,7 @@ describe('createReview', () => {
     );
 
     expect(response.status).toBe(400);
-    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expectCode(response, 'GRAPHQL_VALIDATION_FAILED');
     expect(response.body.data).toBeUndefined();
     expect(await reviewState()).toEqual(before);
   });
@@ -265,9 +255,31 @@ describe('createReview', () => {
     const response = await createReview('bob', { productId: await productIdOf('product-12'), rating: 2.5, body: 'Halfway' });
 
     expect(response.status).toBe(400);
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(onlyError(response).message).toMatch(/Int/);
+    expect(expectCode(response, 'BAD_USER_INPUT').message).toMatch(/Int/);
     expect(response.body.data).toBeUndefined();
     expect(await reviewState()).toEqual(before);
+  });
+});
+
+describe('a review of an unpublished product', () => {
+  it('is hidden from node(id) like its product, except from staff', async () => {
+    // given a review of a product that is then withdrawn from sale
+    const product = await gateway.prisma.product.findUniqueOrThrow({ where: { slug: ALICE_REVIEWED_PRODUCT } });
+    const review = await gateway.prisma.review.findFirstOrThrow({ where: { productId: product.id } });
+    const query = 'query R($id: ID!) { node(id: $id) { ... on Review { body product { slug } } } }';
+    const reviewId = globalId('Review', review.id);
+    await gateway.prisma.product.update({ where: { id: product.id }, data: { published: false } });
+    try {
+      // when a customer and staff look the review up
+      const byCustomer = await gateway.graphql(query, { id: reviewId }, headersFor('alice'));
+      const staff = await loginAs(gateway, ACCOUNTS.staff.email);
+      const byStaff = await gateway.graphql<{ node: { product: { slug: string } } }>(query, { id: reviewId }, bearer(staff.accessToken));
+
+      // then the customer gets null, as for an unknown id, and staff get the review
+      expect(byCustomer.body).toEqual({ data: { node: null } });
+      expect(byStaff.body.data?.node.product.slug).toBe(ALICE_REVIEWED_PRODUCT);
+    } finally {
+      await gateway.prisma.product.update({ where: { id: product.id }, data: { published: true } });
+    }
   });
 });

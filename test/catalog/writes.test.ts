@@ -1,16 +1,12 @@
+import type { ProductErrorCode } from '../../src/generated/graphql';
 import { ACCOUNTS, bearer, loginAs, seedAccountsWithCatalog } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
-import { globalId, onlyError } from './catalog-expectations';
+import { expectAccepted, expectBadUserInput, expectCode, expectNoErrors, expectUserError, type UserError } from '../helpers/assertions';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
+import { globalId } from './catalog-expectations';
 
 // The staff's catalog writes (createProduct, updateProduct, adjustStock) over
 // HTTP: what they write, every refusal with its code and field, and that a
 // refusal (a user error, a bad ID or a denied caller) writes nothing.
-
-interface UserError {
-  code: string;
-  field: string[] | null;
-  message: string;
-}
 
 interface WrittenProduct {
   id: string;
@@ -26,7 +22,7 @@ interface WrittenProduct {
 
 interface ProductPayload {
   product: WrittenProduct | null;
-  userErrors: UserError[];
+  userErrors: Array<UserError<ProductErrorCode>>;
 }
 
 const PAYLOAD = /* GraphQL */ `
@@ -80,19 +76,10 @@ function createInput(overrides: Record<string, unknown> = {}): Record<string, un
   return { name: 'Enamel Mug', slug: 'enamel-mug', price: '9.99', costPrice: '3.00', stockQuantity: 10, categoryId: kitchenId, ...overrides };
 }
 
-/** The codes and fields of a payload's user errors (messages are for humans). */
-function refusals(payload: ProductPayload | undefined): Array<{ code: string; field: string[] | null }> {
-  return (payload?.userErrors ?? []).map(({ code, field }) => ({ code, field }));
-}
-
 /** Asserts a refusal by user error: 200, no GraphQL error, no product, exactly this code and field. */
-function expectRefused(response: GraphQLResponse<Record<string, ProductPayload>>, mutation: string, code: string, field: string[]): void {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  const payload = response.body.data?.[mutation];
-  expect(payload?.product).toBeNull();
-  expect(refusals(payload)).toEqual([{ code, field }]);
-  expect(payload?.userErrors[0]?.message).toEqual(expect.any(String));
+function expectRefused(response: GraphQLResponse<Record<string, ProductPayload>>, mutation: string, code: ProductErrorCode, field: string[]): void {
+  expectNoErrors(response);
+  expectUserError(response.body.data?.[mutation], code, field);
 }
 
 const VISIBILITY = /* GraphQL */ `
@@ -116,8 +103,7 @@ describe('createProduct', () => {
     );
 
     // then the product comes back with the slug made from the name, and prices as money
-    expect(response.status).toBe(200);
-    expect(response.body.errors).toBeUndefined();
+    expectNoErrors(response);
     const product = response.body.data?.createProduct.product;
     expect(response.body.data?.createProduct.userErrors).toEqual([]);
     expect(product).toEqual({
@@ -165,8 +151,8 @@ describe('createProduct', () => {
     const response = await gateway.graphql<CreateData>(CREATE, { input: createInput({ name, slug: null }) }, headersFor('staff'));
 
     // then it is created (the client gave no slug, so none of its input is wrong), with a well-formed slug
-    expect(response.body.errors).toBeUndefined();
-    expect(refusals(response.body.data?.createProduct)).toEqual([]);
+    expectNoErrors(response);
+    expectAccepted(response.body.data?.createProduct);
     const slug = response.body.data?.createProduct.product?.slug ?? '';
     expect(slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
     expect(slug.length).toBeLessThanOrEqual(120);
@@ -209,7 +195,7 @@ describe('createProduct', () => {
     expect(listing.body.data?.products.nodes).toEqual([]);
   });
 
-  const BAD_INPUTS: Array<{ what: string; input: Record<string, unknown>; code: string; field: string }> = [
+  const BAD_INPUTS: Array<{ what: string; input: Record<string, unknown>; code: ProductErrorCode; field: string }> = [
     { what: 'an empty name', input: { name: '' }, code: 'INVALID_NAME', field: 'name' },
     { what: 'a blank name', input: { name: '   ' }, code: 'INVALID_NAME', field: 'name' },
     { what: 'a 201-character name', input: { name: 'n'.repeat(201), slug: 'long-name' }, code: 'INVALID_NAME', field: 'name' },
@@ -246,11 +232,7 @@ describe('createProduct', () => {
     const response = await gateway.graphql<CreateData>(CREATE, { input: createInput({ categoryId: await productIdOf('product-02') }) }, headersFor('staff'));
 
     // then the whole payload is null (it is non-null), with one BAD_USER_INPUT naming the argument
-    expect(response.status).toBe(200);
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    const error = onlyError(response);
-    expect(error.path).toEqual(['createProduct']);
-    expect(error.extensions?.argument).toBe('input.categoryId');
+    expectBadUserInput(response, ['createProduct'], 'input.categoryId');
     expect(response.body.data).toBeNull();
     expect(await productRows()).toEqual(before);
   });
@@ -327,7 +309,7 @@ describe('updateProduct', () => {
     { what: 'the cost price "1.234"', input: { costPrice: '1.234' }, code: 'INVALID_PRICE', field: 'costPrice' },
     { what: 'an empty name', input: { name: '' }, code: 'INVALID_NAME', field: 'name' },
     { what: 'an unknown category', input: { categoryId: globalId('Category', 999_999) }, code: 'CATEGORY_NOT_FOUND', field: 'categoryId' },
-  ])('refuses $what with $code, leaving the valid changes of the same input unwritten too', async ({ input, code, field }) => {
+  ] as const)('refuses $what with $code, leaving the valid changes of the same input unwritten too', async ({ input, code, field }) => {
     // given product-07 as it is
     const id = await productIdOf('product-07');
     const before = await productRows();
@@ -438,7 +420,7 @@ describe('who may write the catalog', () => {
     // then the whole data is null with one error at the mutation, and nothing was written
     expect(response.status).toBe(200);
     expect(response.body.data).toBeNull();
-    expect((response.body.errors ?? []).map((error) => ({ path: error.path, code: error.extensions?.code }))).toEqual([{ path: [mutation], code }]);
+    expectCode(response, code, { path: [mutation] });
     expect(await productRows()).toEqual(before);
   });
 

@@ -1,27 +1,19 @@
 import type { Db } from '../../src/db/prisma';
-import type { Role } from '../../src/generated/prisma/client';
+import type { AccountErrorCode, LoginInput, RegisterInput } from '../../src/generated/graphql';
 import { hashPassword } from '../../src/modules/account/password';
-import { seedCatalogFixture } from './catalog-fixture';
-import type { TestGateway } from './test-gateway';
+import { DEMO_ACCOUNTS_BY_KEY, DEMO_PASSWORD } from '../../src/seed/demo-data';
+import { recomputeRatings, seedCatalogFixture } from './catalog-fixture';
+import type { UserError } from './assertions';
+import { typedOperation, type TestGateway } from './test-gateway';
 
-/** The password of every demo account. */
-export const DEMO_PASSWORD = 'demo-password';
+export { DEMO_PASSWORD };
 
-export interface DemoAccount {
-  email: string;
-  name: string;
-  role: Role;
-}
-
-/** The demo accounts of the README: one admin, one staff member, two customers. */
-export const ACCOUNTS = {
-  admin: { email: 'admin@example.com', name: 'Ada Admin', role: 'ADMIN' },
-  staff: { email: 'staff@example.com', name: 'Sam Staff', role: 'STAFF' },
-  alice: { email: 'alice@example.com', name: 'Alice Customer', role: 'CUSTOMER' },
-  bob: { email: 'bob@example.com', name: 'Bob Customer', role: 'CUSTOMER' },
-} as const satisfies Record<string, DemoAccount>;
-
-export type AccountKey = keyof typeof ACCOUNTS;
+/**
+ * The demo accounts (one admin, one staff member, two customers), exactly as
+ * the seed defines them: tests sign in as them and assert on their names and
+ * roles through this object, never through copies of the values.
+ */
+export const ACCOUNTS = DEMO_ACCOUNTS_BY_KEY;
 
 /** Creates the four demo accounts, all with DEMO_PASSWORD (hashed in parallel: scrypt is slow on purpose). */
 export async function seedAccounts(prisma: Db): Promise<void> {
@@ -51,10 +43,7 @@ export async function seedAccountsWithCatalog(prisma: Db): Promise<void> {
   await prisma.review.create({
     data: { productId: product.id, authorId: alice.id, rating: 5, body: ALICE_REVIEW_BODY, createdAt: new Date(Date.UTC(2026, 1, 1)) },
   });
-  await prisma.$executeRaw`
-    UPDATE "Product" p SET "averageRating" = r.avg, "reviewCount" = r.count
-    FROM (SELECT "productId", AVG("rating")::float AS avg, COUNT(*)::int AS count FROM "Review" GROUP BY 1) r
-    WHERE r."productId" = p."id" AND p."id" = ${product.id}`;
+  await recomputeRatings(prisma, product.id);
 }
 
 /** Headers that present an access token. */
@@ -69,29 +58,23 @@ export interface SignedIn {
   userId: string;
 }
 
-const LOGIN = /* GraphQL */ `
-  mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      accessToken
-      refreshToken
-      user { id }
-      userErrors { code message }
-    }
-  }
-`;
-
-interface LoginData {
-  login: {
-    accessToken: string | null;
-    refreshToken: string | null;
-    user: { id: string } | null;
-    userErrors: Array<{ code: string; message: string }>;
-  };
+/** A session's tokens and user, or why not: what `login` and `register` answer. */
+interface SessionPayload {
+  accessToken: string | null;
+  refreshToken: string | null;
+  user: { id: string } | null;
+  userErrors: Array<Pick<UserError<AccountErrorCode>, 'code' | 'message'>>;
 }
+
+const LOGIN = typedOperation<{ login: SessionPayload }, { input: LoginInput }>(/* GraphQL */ `
+  mutation Login($input: LoginInput!) {
+    login(input: $input) { accessToken refreshToken user { id } userErrors { code message } }
+  }
+`);
 
 /** Signs in through the real `login` mutation; throws, naming the cause, when it does not succeed. */
 export async function loginAs(gateway: TestGateway, email: string, password: string = DEMO_PASSWORD): Promise<SignedIn> {
-  const response = await gateway.graphql<LoginData>(LOGIN, { input: { email, password } });
+  const response = await gateway.graphql(LOGIN, { input: { email, password } });
   const payload = response.body.data?.login;
   if (!payload?.accessToken || !payload.refreshToken || !payload.user) {
     throw new Error(`login as ${email} failed: ${JSON.stringify(response.body)}`);
@@ -113,14 +96,18 @@ export async function signedIn(gateway: TestGateway, email: string): Promise<Cus
   return { headers: bearer(session.accessToken), userId: session.userId, dbId: row.id };
 }
 
-const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }';
+const REGISTER = typedOperation<{ register: SessionPayload }, { input: RegisterInput }>(/* GraphQL */ `
+  mutation Register($input: RegisterInput!) {
+    register(input: $input) { accessToken refreshToken user { id } userErrors { code message } }
+  }
+`);
 let registered = 0;
 
 /** A brand-new customer (no cart, no orders), signed up through the real `register` mutation. */
 export async function newCustomer(gateway: TestGateway, label = 'shopper'): Promise<Customer> {
   registered += 1;
   const email = `${label}-${registered}@example.com`;
-  const response = await gateway.graphql<{ register: { accessToken: string | null; user: { id: string } | null } }>(REGISTER, {
+  const response = await gateway.graphql(REGISTER, {
     input: { email, password: 'long-enough-password', name: `Shopper ${registered}` },
   });
   const payload = response.body.data?.register;

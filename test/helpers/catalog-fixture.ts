@@ -1,4 +1,5 @@
 import type { Db } from '../../src/db/prisma';
+import { Prisma } from '../../src/generated/prisma/client';
 
 /** The small, fully known catalog the catalog tests assert against. */
 export const FIXTURE = {
@@ -69,8 +70,20 @@ export async function seedCatalogFixture(prisma: Db): Promise<void> {
     })),
   );
   await prisma.review.createMany({ data: reviews });
+  await recomputeRatings(prisma);
+}
+
+/**
+ * Sets averageRating and reviewCount from the reviews in the database, of
+ * every product or only of `productId`: fixtures write reviews directly, past
+ * the review service that keeps these counters. A product without reviews
+ * gets 0 and 0, its column defaults.
+ */
+export async function recomputeRatings(prisma: Db, productId?: number): Promise<void> {
+  const only = productId === undefined ? Prisma.empty : Prisma.sql`AND p."id" = ${productId}`;
   await prisma.$executeRaw`
-    UPDATE "Product" p SET "averageRating" = r.avg, "reviewCount" = r.count
-    FROM (SELECT "productId", AVG("rating")::float AS avg, COUNT(*)::int AS count FROM "Review" GROUP BY 1) r
-    WHERE r."productId" = p."id"`;
+    UPDATE "Product" p SET "averageRating" = COALESCE(r.avg, 0), "reviewCount" = COALESCE(r.count, 0)
+    FROM "Product" q
+    LEFT JOIN (SELECT "productId", AVG("rating")::float AS avg, COUNT(*)::int AS count FROM "Review" GROUP BY 1) r ON r."productId" = q."id"
+    WHERE q."id" = p."id" ${only}`;
 }

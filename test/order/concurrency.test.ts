@@ -3,7 +3,8 @@ import { toGlobalId } from '../../src/graphql/global-id';
 import { signAccessToken } from '../../src/modules/account/tokens';
 import { mulberry32 } from '../../src/seed/random';
 import { bearer } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
+import { expectNoErrors, type UserError } from '../helpers/assertions';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 // Concurrency can only show on a server with real sessions: PGlite (the
 // default test database) is a single session, so every transaction runs one
@@ -11,12 +12,6 @@ import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } 
 // CI runs the suite a second time with TEST_DATABASE_URL (PostgreSQL), where
 // these run; without it they are skipped.
 const describeOnPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
-
-interface UserError {
-  code: string;
-  message: string;
-  field: string[] | null;
-}
 
 interface OrderFields {
   id: string;
@@ -58,15 +53,6 @@ function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-/** A response with no GraphQL errors at all (an INTERNAL_SERVER_ERROR, e.g. a deadlock or a pool timeout, fails here). */
-function expectClean(response: GraphQLResponse): void {
-  expect({ status: response.status, codes: errorCodes(response), errors: response.body.errors ?? [] }).toEqual({
-    status: 200,
-    codes: [],
-    errors: [],
-  });
-}
-
 describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
   let gateway: TestGateway;
   let categoryId: number;
@@ -96,7 +82,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
 
   async function addToCart(customer: Customer, product: TestProduct, quantity: number): Promise<void> {
     const response = await gateway.graphql<AddToCartData>(ADD_TO_CART, { input: { productId: product.globalId, quantity } }, customer.headers);
-    expectClean(response);
+    expectNoErrors(response);
     expect(response.body.data?.addToCart.userErrors).toEqual([]);
   }
 
@@ -110,7 +96,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
 
   async function cartOf(customer: Customer): Promise<Array<{ quantity: number; product: { id: string } }>> {
     const response = await gateway.graphql<CartData>(VIEWER_CART, {}, customer.headers);
-    expectClean(response);
+    expectNoErrors(response);
     return response.body.data?.viewer?.cart?.items ?? [];
   }
 
@@ -132,7 +118,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
     const responses = await Promise.all(customers.map((customer, i) => checkout(customer, `rush-${i}`)));
 
     // then exactly 10 orders are placed and the other 30 are refused as OUT_OF_STOCK, with no error
-    for (const response of responses) expectClean(response);
+    for (const response of responses) expectNoErrors(response);
     const placed = responses.flatMap((response, i) => (response.body.data?.checkout.order ? [{ customer: customers[i]!, response }] : []));
     const refused = responses.flatMap((response, i) => (response.body.data?.checkout.order ? [] : [{ customer: customers[i]!, response }]));
     expect({ placed: placed.length, refused: refused.length }).toEqual({ placed: 10, refused: 30 });
@@ -191,7 +177,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
     );
 
     // then every checkout either placed an order for the whole cart or was refused as OUT_OF_STOCK
-    for (const { checkoutResponse } of outcomes) expectClean(checkoutResponse);
+    for (const { checkoutResponse } of outcomes) expectNoErrors(checkoutResponse);
     const placed = outcomes.filter(({ checkoutResponse }) => checkoutResponse.body.data?.checkout.order);
     const refused = outcomes.filter(({ checkoutResponse }) => !checkoutResponse.body.data?.checkout.order);
     for (const { checkoutResponse, quantity } of placed) {
@@ -210,7 +196,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
     const cancelled = outcomes.filter((outcome) => outcome.cancels !== null);
     expect(cancelled.length).toBe(Math.ceil(placed.length / 2));
     for (const { cancels, checkoutResponse } of cancelled) {
-      for (const response of cancels ?? []) expectClean(response);
+      for (const response of cancels ?? []) expectNoErrors(response);
       const payloads = (cancels ?? []).map((response) => response.body.data?.cancelOrder);
       const won = payloads.filter((payload) => payload?.order);
       const lost = payloads.filter((payload) => !payload?.order);
@@ -259,7 +245,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
 
     // then all 10 answer with the same order, without an error
     for (const response of responses) {
-      expectClean(response);
+      expectNoErrors(response);
       expect(response.body.data?.checkout.userErrors).toEqual([]);
     }
     const ids = responses.map((response) => response.body.data?.checkout.order?.id);
@@ -309,7 +295,7 @@ describeOnPostgres('checkout under concurrency (PostgreSQL)', () => {
 
     // then every checkout succeeds, with no deadlock (or any other INTERNAL_SERVER_ERROR)
     for (const [i, response] of responses.entries()) {
-      expectClean(response);
+      expectNoErrors(response);
       expect(response.body.data?.checkout.userErrors).toEqual([]);
       const items = response.body.data?.checkout.order?.items ?? [];
       expect(new Map(items.map((item) => [item.product.id, item.quantity]))).toEqual(
