@@ -18,7 +18,7 @@ import {
 } from 'graphql';
 import { ChangeType, CriticalityLevel, diff, DiffRule, type Change } from '@graphql-inspector/core';
 
-/** One accepted breaking change, as written in `schema/breaking-changes.allow.json`. */
+/** One accepted breaking change, as written in `governance/breaking-changes.allow.json`. */
 export interface AllowListEntry {
   /** The change's path as graphql-inspector reports it, e.g. `Product.name`. */
   path: string;
@@ -74,7 +74,7 @@ const KNOWN_CHANGE_TYPES: ReadonlySet<string> = new Set(Object.values(ChangeType
  * when the schema does (not when files or definitions are reordered).
  *
  * @param typeDefs - the SDL sources, e.g. from `loadTypeDefs()`; may use `extend type`.
- * @returns the printed schema, suitable as `schema/baseline.graphql`.
+ * @returns the printed schema, suitable as `governance/baseline.graphql`.
  * @throws if the sources do not form a valid schema.
  */
 export function printCurrentSchema(typeDefs: string[]): string {
@@ -126,7 +126,7 @@ export function parseAllowList(raw: unknown): { entries: AllowListEntry[]; error
  * it passes when every breaking change is allow-listed, no removed element skipped
  * deprecation, and the allow-list is valid. Dangerous and safe changes never fail it.
  *
- * @param input.baselineSdl - the committed printed schema (`schema/baseline.graphql`).
+ * @param input.baselineSdl - the committed printed schema (`governance/baseline.graphql`).
  * @param input.currentSdl - the current schema as SDL (printed or the joined sources).
  * @param input.allowList - the parsed allow-list file, validated here.
  */

@@ -24,6 +24,30 @@ export interface Config {
   accessTokenTtlSeconds: number;
   /** Lifetime of a refresh token (and so of a session without activity). */
   refreshTokenTtlDays: number;
+  /** Redis for pub/sub between gateway instances (subscriptions); absent: in-process pub/sub, one instance only. */
+  redisUrl: string | undefined;
+  payments: PaymentConfig;
+}
+
+/**
+ * The payment provider. `sandbox`: outside production with no provider
+ * configured, the repository's sandbox provider runs in-process and is wired
+ * up automatically (signing its webhooks with PAYMENT_WEBHOOK_SECRET when set,
+ * so a captured event can be replayed by hand).
+ */
+export interface PaymentConfig {
+  mode: 'provider' | 'sandbox';
+  /** The provider's API base URL (absent in sandbox mode until the sandbox starts). */
+  providerUrl: string | undefined;
+  apiKey: string | undefined;
+  /** Webhook signing secrets; several during a rotation (comma-separated in PAYMENT_WEBHOOK_SECRET). */
+  webhookSecrets: string[];
+  /** How long an order may stay unpaid before it expires and its stock returns. */
+  orderPaymentTimeoutMs: number;
+  /** How often this instance looks for expired orders. */
+  expiryIntervalMs: number;
+  /** Per-attempt timeout of a provider call. */
+  requestTimeoutMs: number;
 }
 
 /** Outside production, without JWT_SECRET: a fixed key, so tokens survive restarts. Never valid in production. */
@@ -71,6 +95,31 @@ function jwtSecret(env: NodeJS.ProcessEnv, isProduction: boolean): string {
   return secret;
 }
 
+function payments(env: NodeJS.ProcessEnv, isProduction: boolean): PaymentConfig {
+  const providerUrl = env.PAYMENT_PROVIDER_URL || undefined;
+  const apiKey = env.PAYMENT_API_KEY || undefined;
+  const webhookSecrets = (env.PAYMENT_WEBHOOK_SECRET ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const mode = providerUrl === undefined && !isProduction ? 'sandbox' : 'provider';
+  if (mode === 'provider') {
+    if (!providerUrl) throw new ConfigError('PAYMENT_PROVIDER_URL', 'is required in production (the payment provider\'s API base URL)');
+    if (!/^https?:\/\/[^/?#]+/.test(providerUrl)) throw new ConfigError('PAYMENT_PROVIDER_URL', 'must be an http:// or https:// URL');
+    if (!apiKey) throw new ConfigError('PAYMENT_API_KEY', 'is required when PAYMENT_PROVIDER_URL is set');
+    if (webhookSecrets.length === 0) throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'is required when PAYMENT_PROVIDER_URL is set');
+  }
+  if (webhookSecrets.some((secret) => Buffer.byteLength(secret, 'utf8') < 16)) {
+    throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'must be at least 16 bytes per secret');
+  }
+  return {
+    mode,
+    providerUrl,
+    apiKey,
+    webhookSecrets,
+    orderPaymentTimeoutMs: integer(env, 'ORDER_PAYMENT_TIMEOUT', 1800, 1, 7 * 86_400) * 1000,
+    expiryIntervalMs: integer(env, 'ORDER_EXPIRY_INTERVAL_MS', 30_000, 100, 3_600_000),
+    requestTimeoutMs: integer(env, 'PAYMENT_TIMEOUT_MS', 5000, 100, 60_000),
+  };
+}
+
 /** Reads the configuration from `env`; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
@@ -99,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/?#]/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+
   return {
     nodeEnv,
     isProduction,
@@ -113,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: jwtSecret(env, isProduction),
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
     refreshTokenTtlDays: integer(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
+    redisUrl,
+    payments: payments(env, isProduction),
   };
 }
 

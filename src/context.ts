@@ -3,6 +3,8 @@ import type { Viewer } from './core/viewer';
 import type { Db, WorkStats } from './db/prisma';
 import type { Logger } from './logger';
 import { authenticate } from './modules/account/authentication';
+import type { PaymentProvider } from './integrations/payments/client';
+import type { PubSub } from './realtime/pubsub';
 import { createLoaders, type Loaders } from './registry';
 
 export type { Viewer } from './core/viewer';
@@ -33,6 +35,16 @@ export interface Context extends ServiceContext {
   requestId: string;
   /** Statistics of this request (SQL statements sent), for logs and metrics. */
   stats: WorkStats;
+  /** Live-update messages (subscriptions listen here; see src/realtime/topics.ts). */
+  pubsub: PubSub;
+  /** The payment provider's client (checkout, confirmPayment and refundOrder call it). */
+  payments: PaymentProvider;
+  /**
+   * Users who signed in (register, login, refreshSession) in this request: the
+   * payload's `user { email role }` is theirs to read. The viewer stays who
+   * sent the request, so later fields of the same document do not run as them.
+   */
+  signedIn: Set<number>;
 }
 
 export interface ContextInput {
@@ -41,6 +53,8 @@ export interface ContextInput {
   requestId: string;
   log: Logger;
   stats: WorkStats;
+  pubsub: PubSub;
+  payments: PaymentProvider;
   /** The request's Authorization header. */
   authorization: string | undefined;
 }
@@ -49,5 +63,5 @@ export interface ContextInput {
 export async function createContext({ authorization, ...input }: ContextInput): Promise<Context> {
   const loaders = createLoaders(input.db);
   const viewer = await authenticate(authorization, input.config, loaders);
-  return { ...input, loaders, viewer };
+  return { ...input, loaders, viewer, signedIn: new Set() };
 }

@@ -7,6 +7,7 @@ import { baseModule } from './modules/base';
 import { cartModule } from './modules/cart';
 import { catalogModule } from './modules/catalog';
 import { orderModule } from './modules/order';
+import { paymentModule } from './modules/payment';
 
 /**
  * Every domain of the gateway, once. Adding a domain is a folder under
@@ -18,6 +19,7 @@ export const modules = {
   catalog: catalogModule,
   cart: cartModule,
   order: orderModule,
+  payment: paymentModule,
 } satisfies Record<string, GatewayModule>;
 
 type Modules = typeof modules;

@@ -31,6 +31,10 @@ async function main(): Promise<void> {
       lines.push(`Demo accounts (password "${DEMO_PASSWORD}"):`);
       for (const account of DEMO_ACCOUNTS) lines.push(`  ${account.email.padEnd(20)} ${account.role}`);
     }
+    if (gateway.payments.sandboxUrl) {
+      lines.push(`Payments: the sandbox provider runs in-process at ${gateway.payments.sandboxUrl}`);
+      lines.push('  test cards for confirmPayment: pm_card_visa (succeeds), pm_card_declined (fails), pm_card_slow (succeeds after 5 s)');
+    }
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
 

@@ -1,17 +1,16 @@
+import { decodeGlobalId, encodeGlobalId } from '../core/global-id';
 import type { NodeResolvers } from '../generated/graphql';
 import { badUserInput } from './errors';
 
 /** The name of every type that implements `Node`, as codegen read it from the SDL. */
 export type NodeType = NonNullable<Awaited<ReturnType<NodeResolvers['__resolveType']>>>;
 
-const MAX_ID = 2_147_483_647;
-
 /**
  * Global IDs are base64url of `Type:databaseId`. Clients must treat them as
  * opaque; encoding the type lets `node(id)` find the right loader.
  */
 export function toGlobalId(type: NodeType, id: number): string {
-  return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
+  return encodeGlobalId(type, id);
 }
 
 export interface DecodedId {
@@ -22,12 +21,7 @@ export interface DecodedId {
 
 /** Decodes a global ID, or returns null when it is not shaped like one of ours. */
 export function parseGlobalId(globalId: string): DecodedId | null {
-  if (globalId.length > 100 || !/^[A-Za-z0-9_-]+$/.test(globalId)) return null;
-  const match = /^([A-Za-z]+):([1-9][0-9]{0,9})$/.exec(Buffer.from(globalId, 'base64url').toString('utf8'));
-  if (!match?.[1]) return null;
-  const id = Number(match[2]);
-  if (id > MAX_ID) return null;
-  return { type: match[1], id };
+  return decodeGlobalId(globalId);
 }
 
 /**

@@ -1,12 +1,8 @@
+import type { CartErrorCode, OrderErrorCode } from '../../src/generated/graphql';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ACCOUNTS, newCustomer, seedAccountsWithCatalog, signedIn, type Customer } from '../helpers/account-fixture';
-import { errorCodes, startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
-
-interface UserError {
-  code: string;
-  message: string;
-  field: string[] | null;
-}
+import { expectAccepted, expectCode, expectNoErrors, expectUserError, type UserError } from '../helpers/assertions';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../helpers/test-gateway';
 
 interface OrderView {
   id: string;
@@ -26,7 +22,7 @@ interface OrderView {
 
 interface CheckoutPayload {
   order: OrderView | null;
-  userErrors: UserError[];
+  userErrors: Array<UserError<OrderErrorCode>>;
 }
 
 const ORDER_FIELDS = `id number status total { amount currencyCode } customer { id } payment { id }
@@ -54,7 +50,7 @@ async function stockOf(slug: string): Promise<number> {
 /** Adds to the customer's cart through the API; the addition must succeed. */
 async function addToCart(customer: Customer, slug: string, quantity: number): Promise<void> {
   const product = await gateway.prisma.product.findUniqueOrThrow({ where: { slug } });
-  const response = await gateway.graphql<{ addToCart: { userErrors: UserError[] } }>(
+  const response = await gateway.graphql<{ addToCart: { userErrors: Array<UserError<CartErrorCode>> } }>(
     ADD,
     { input: { productId: toGlobalId('Product', product.id), quantity } },
     customer.headers,
@@ -68,19 +64,14 @@ async function checkout(customer: Customer | null, idempotencyKey: string): Prom
 
 /** The order of a successful checkout. */
 function placed(response: GraphQLResponse<{ checkout: CheckoutPayload }>): OrderView {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  expect(response.body.data?.checkout.userErrors).toEqual([]);
-  expect(response.body.data?.checkout.order).not.toBeNull();
-  return response.body.data!.checkout.order!;
+  expectNoErrors(response);
+  return expectAccepted(response.body.data?.checkout).order!;
 }
 
 /** The single user error of a refused checkout (no order, no GraphQL error). */
-function refused(response: GraphQLResponse<{ checkout: CheckoutPayload }>, code: string, field: string[] | null): UserError {
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  expect(response.body.data).toEqual({ checkout: { order: null, userErrors: [{ code, field, message: expect.any(String) }] } });
-  return response.body.data!.checkout.userErrors[0]!;
+function refused(response: GraphQLResponse<{ checkout: CheckoutPayload }>, code: OrderErrorCode, field: string[] | null): UserError {
+  expectNoErrors(response);
+  return expectUserError(response.body.data?.checkout, code, field);
 }
 
 async function cartLines(customer: Customer): Promise<Array<{ slug: string; quantity: number }>> {
@@ -124,7 +115,8 @@ describe('checkout', () => {
       status: 'PENDING_PAYMENT',
       total: { amount: '138.97', currencyCode: 'USD' },
       customer: { id: shopper.userId },
-      payment: null,
+      // its payment is opened with the order (an intent at the provider), and not paid yet
+      payment: { id: expect.any(String) },
       items: [
         { productName: 'Product 11 Garden', quantity: 2, unitPrice: { amount: '50.00' }, lineTotal: { amount: '100.00' }, product: { slug: 'product-11', name: 'Product 11 Garden' } },
         { productName: 'Product 12 Office', quantity: 3, unitPrice: { amount: '12.99' }, lineTotal: { amount: '38.97' }, product: { slug: 'product-12', name: 'Product 12 Office' } },
@@ -395,8 +387,7 @@ describe('checkout', () => {
 
     expect(response.status).toBe(200);
     expect(response.body.data).toBeNull();
-    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
-    expect(response.body.errors?.[0]?.path).toEqual(['checkout']);
+    expectCode(response, 'UNAUTHENTICATED', { path: ['checkout'] });
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -3,8 +3,8 @@ import type { User } from '../../generated/prisma/client';
 import type { RuleMap } from '../../graphql/permissions/engine';
 import { defineRule, isAdmin, isStaff } from '../../graphql/permissions/rules';
 
-/** The user being read is the viewer. No query: the parent row is at hand. */
-const isSelf = defineRule<User>('isSelf', 'no_cache', (user, _args, ctx) => ctx.viewer?.id === user.id);
+/** The user being read is the viewer (or signed in during this request). No query: the parent row is at hand. */
+const isSelf = defineRule<User>('isSelf', 'no_cache', (user, _args, ctx) => ctx.viewer?.id === user.id || ctx.signedIn.has(user.id));
 
 export const selfOrStaff = or(isSelf, isStaff);
 const selfOrAdmin = or(isSelf, isAdmin);

@@ -1,3 +1,4 @@
+import type { Context } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { connectionResolvers } from '../../graphql/connection';
 import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
@@ -8,16 +9,14 @@ import type { AccountResult } from './errors';
 import { usersConnection } from './queries';
 import * as users from './user-service';
 
-type SessionHolder = { viewer: unknown };
-
 /**
- * An `AuthPayload`. A successful sign-in makes this request act as the new
- * user, so the payload's `user { email role }` reads like the viewer's own.
+ * An `AuthPayload`. The signed-in user may read their own `user { email role }`
+ * in it (see `isSelf`), while the request goes on as whoever sent it.
  */
-function authPayload(ctx: SessionHolder, result: AccountResult<Session>) {
+function authPayload(ctx: Pick<Context, 'signedIn'>, result: AccountResult<Session>) {
   if (!result.ok) return { accessToken: null, refreshToken: null, user: null, userErrors: result.userErrors };
-  const { accessToken, refreshToken, user, viewer } = result.value;
-  ctx.viewer = viewer;
+  const { accessToken, refreshToken, user } = result.value;
+  ctx.signedIn.add(user.id);
   return { accessToken, refreshToken, user, userErrors: [] };
 }
 

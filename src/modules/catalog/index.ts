@@ -8,7 +8,11 @@ const nodeTypes: NodeTypes = {
   Category: (ctx, id) => ctx.loaders.catalog.categoryById.load(id),
   // An unpublished product reads like a missing one, except to staff.
   Product: (ctx, id) => loadVisibleProduct(ctx, id),
-  Review: (ctx, id) => ctx.loaders.catalog.reviewById.load(id),
+  // A review of an unpublished product is hidden with its product, except from staff.
+  Review: async (ctx, id) => {
+    const review = await ctx.loaders.catalog.reviewById.load(id);
+    return review && (await loadVisibleProduct(ctx, review.productId)) ? review : null;
+  },
 };
 
 /** The catalog: categories, products, reviews, and the staff's product writes. */

@@ -38,4 +38,9 @@ export const orderPermissions: RuleMap = {
   OrderPayload: { order: allow, userErrors: allow },
   OrderUserError: { field: allow, message: allow, code: allow },
   Mutation: { checkout: isAuthenticated, cancelOrder: isAuthenticated, markOrderShipped: isStaff },
+  // Who may watch which order is decided in the resolver (NOT_FOUND for an order the viewer may not see);
+  // the rule also runs again on every event, with that event's context.
+  Subscription: { orderStatusChanged: isAuthenticated },
+  // Plain values of an event the resolver already checked; the order's own fields keep their rules.
+  OrderStatusUpdate: { order: allow, status: allow, changedAt: allow },
 };

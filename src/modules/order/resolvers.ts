@@ -1,12 +1,55 @@
+import type { Context } from '../../context';
 import { money } from '../../core/money';
 import { required } from '../../core/required';
-import type { Resolvers } from '../../generated/graphql';
+import type { OrderStatusUpdate, Resolvers, SubscriptionOrderStatusChangedArgs } from '../../generated/graphql';
+import type { Order } from '../../generated/prisma/client';
 import { connectionResolvers } from '../../graphql/connection';
+import { notFound, unauthenticated } from '../../graphql/errors';
 import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
 import { payload } from '../../graphql/payload';
+import { orderStatusTopic, publishOrderStatus, type OrderStatusEvent } from '../../realtime/topics';
 import { checkout } from './checkout';
 import { orderById, ordersConnection, userOrders } from './queries';
+import type { OrderResult } from './errors';
 import * as orders from './service';
+
+/** After a committed move, subscribers of the order hear of it; a lost message is logged, the move stands. */
+function announced(ctx: Context, result: OrderResult<Order>): OrderResult<Order> {
+  if (result.ok) {
+    const { id, status } = result.value;
+    publishOrderStatus(ctx.pubsub, { orderId: id, status, at: new Date().toISOString() }).catch((error: unknown) =>
+      ctx.log.error({ err: error, orderId: id }, 'publishing an order status change failed'),
+    );
+  }
+  return result;
+}
+
+const NO_SUCH_ORDER = 'No order of yours has this ID.';
+
+/**
+ * `Subscription.orderStatusChanged`, once per subscription: refuses before
+ * listening, so another customer's order (or a missing one) is NOT_FOUND and
+ * nothing about it is ever sent.
+ */
+async function subscribeToOrderStatus(ctx: Context, args: SubscriptionOrderStatusChangedArgs): Promise<AsyncIterable<OrderStatusEvent>> {
+  // The shield rule of this field guards only `resolve` (graphql-middleware wraps `resolve`
+  // when a field has both), so the subscribe step checks the viewer itself.
+  if (!ctx.viewer) throw unauthenticated();
+  const orderId = fromGlobalId(args.orderId, 'Order', 'orderId');
+  if (!(await orders.findVisibleOrder(ctx, orderId))) throw notFound(NO_SUCH_ORDER);
+  return ctx.pubsub.subscribe<OrderStatusEvent>(orderStatusTopic(orderId));
+}
+
+/**
+ * Each event, with that event's own context (fresh loaders, the viewer read
+ * again): the order is reloaded as it is now, and visibility is asked again,
+ * so a viewer who lost access (a demoted staff member) gets NOT_FOUND instead.
+ */
+async function orderStatusUpdate(event: OrderStatusEvent, ctx: Context): Promise<Omit<OrderStatusUpdate, 'order'> & { order: Order }> {
+  const order = await orders.findVisibleOrder(ctx, event.orderId);
+  if (!order) throw notFound(NO_SUCH_ORDER);
+  return { order, status: event.status, changedAt: new Date(event.at) };
+}
 
 export const orderResolvers: Resolvers = {
   Query: {
@@ -35,15 +78,21 @@ export const orderResolvers: Resolvers = {
     amount: (payment) => money(payment.amountCents, payment.currency),
   },
   OrderConnection: connectionResolvers,
+  Subscription: {
+    orderStatusChanged: {
+      subscribe: (_parent: unknown, args: SubscriptionOrderStatusChangedArgs, ctx: Context) => subscribeToOrderStatus(ctx, args),
+      resolve: (event: OrderStatusEvent, _args: unknown, ctx: Context) => orderStatusUpdate(event, ctx),
+    },
+  },
   Mutation: {
     checkout: async (_, { input }, ctx) => payload('order', await checkout(ctx, input)),
     cancelOrder: async (_, { input }, ctx) => {
       const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');
-      return payload('order', await orders.cancelOrder(ctx, { orderId }));
+      return payload('order', announced(ctx, await orders.cancelOrder(ctx, { orderId })));
     },
     markOrderShipped: async (_, { input }, ctx) => {
       const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');
-      return payload('order', await orders.markOrderShipped(ctx, { orderId }));
+      return payload('order', announced(ctx, await orders.markOrderShipped(ctx, { orderId })));
     },
   },
 };
