@@ -17,6 +17,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ChangeType, CriticalityLevel, diff, DiffRule, type Change } from '@graphql-inspector/core';
+import { operationLabel, type ClientCheck } from './client-operations';
 
 /** One accepted breaking change, as written in `governance/breaking-changes.allow.json`. */
 export interface AllowListEntry {
@@ -189,9 +190,11 @@ export async function checkSchema(input: {
 
 /**
  * Renders a check result for humans (CI logs): one section per criticality,
- * then allow-list problems and a final verdict line.
+ * with the client operations each breaking change affects when `clients` is
+ * given, then allow-list problems, the client operations that are invalid
+ * against the current schema, and a final verdict line.
  */
-export function formatReport(result: CheckResult): string {
+export function formatReport(result: CheckResult, clients?: ClientCheck): string {
   const lines: string[] = [
     `Schema diff against the baseline: ${result.breaking.length} breaking, ` +
       `${result.dangerous.length} dangerous, ${result.safe.length} safe`,
@@ -204,6 +207,14 @@ export function formatReport(result: CheckResult): string {
       if (change.refusedReason) lines.push(`      refused: ${change.refusedReason}`);
       else if (change.allowedReason) lines.push(`      allowed: ${change.allowedReason}`);
       else if (change.criticality === 'breaking') lines.push('      not in the allow-list');
+      if (clients && change.criticality === 'breaking') {
+        const affected = clients.affectedBy(change.path);
+        if (affected.length === 0) lines.push('      affects no client operation of this repository');
+        for (const { operation, messages, valid } of affected) {
+          if (messages.length > 0) lines.push(`      breaks client operation ${operationLabel(operation)}: ${messages.join(' ')}`);
+          else lines.push(`      affects client operation ${operationLabel(operation)}${valid ? ' (still valid; check how it reads the result)' : ''}`);
+        }
+      }
     }
   };
   section('Breaking', result.breaking);
@@ -217,12 +228,27 @@ export function formatReport(result: CheckResult): string {
     lines.push('', 'Allow-list entries matching no breaking change (remove them once the baseline is updated):');
     lines.push(...result.unusedAllowListEntries.map((e) => `  - ${e.path} [${e.type}]`));
   }
-  lines.push('', verdict(result));
+  if (clients) lines.push('', ...clientSection(clients));
+  lines.push('', verdict(result, clients));
   return `${lines.join('\n')}\n`;
 }
 
-function verdict(result: CheckResult): string {
-  if (result.passed) {
+function clientSection(clients: ClientCheck): string[] {
+  const lines = [`Client operations: ${clients.checked} checked against the current schema, ${clients.invalid.length} invalid`];
+  for (const error of clients.documentErrors) lines.push(`  x ${error}`);
+  for (const { operation, messages } of clients.invalid) {
+    lines.push(`  x ${operationLabel(operation)}`, ...messages.map((message) => `      ${message}`));
+  }
+  return lines;
+}
+
+/** Whether the schema and the client operations may ship together. */
+export function reportPassed(result: CheckResult, clients?: ClientCheck): boolean {
+  return result.passed && (clients?.passed ?? true);
+}
+
+function verdict(result: CheckResult, clients?: ClientCheck): string {
+  if (reportPassed(result, clients)) {
     return result.allowed.length > 0
       ? `PASS: ${result.allowed.length} breaking change(s), all allow-listed.`
       : 'PASS: no breaking changes.';
@@ -231,6 +257,8 @@ function verdict(result: CheckResult): string {
   if (result.notAllowed.length > 0) reasons.push(`${result.notAllowed.length} breaking change(s) not allow-listed`);
   if (result.refused.length > 0) reasons.push(`${result.refused.length} removal(s) without prior deprecation`);
   if (result.allowListErrors.length > 0) reasons.push('invalid allow-list');
+  if (clients && clients.invalid.length > 0) reasons.push(`${clients.invalid.length} client operation(s) invalid against the current schema`);
+  if (clients && clients.documentErrors.length > 0) reasons.push(`${clients.documentErrors.length} client document(s) unusable`);
   return `FAIL: ${reasons.join(', ')}.`;
 }
 
