@@ -1,14 +1,21 @@
 import pino from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { Config } from './config';
 
 export type Logger = pino.Logger;
 
 /**
- * Structured JSON logs. Credentials are redacted wherever they appear in a
- * logged object, so a careless `log.info({ req })` cannot leak them.
+ * Structured JSON logs in production (one object per line, for a log
+ * pipeline), human-readable lines in development (`LOG_FORMAT`). Credentials
+ * are redacted wherever they appear in a logged object, so a careless
+ * `log.info({ req })` cannot leak them, in either format.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logFormat'>>,
+  /** Where JSON lines go (stdout by default); tests pass a stream they read back. */
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'storefront-gateway' },
     redact: {
@@ -28,5 +35,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  if (config.logFormat !== 'pretty') return destination ? pino(options, destination) : pino(options);
+  // Synchronous, in-process formatting: no worker thread, and nothing lost when the process exits.
+  return pino(options, pinoPretty({ colorize: Boolean(process.stdout.isTTY), ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l', sync: true }));
 }

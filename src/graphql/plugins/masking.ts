@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../errors';
-import { classifyError } from '../faults';
+import { classifyError, UNAVAILABLE_MESSAGE } from '../faults';
 
 /**
  * Apollo's `formatError`. Client errors keep their message and get their code
@@ -12,6 +12,10 @@ import { classifyError } from '../faults';
 export function createErrorFormatter(options: { mask: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const verdict = classifyError(error ?? formatted);
+    if (!verdict.fault && verdict.code === ErrorCode.SERVICE_UNAVAILABLE) {
+      // The driver's message names hosts and databases: never shown, in any environment.
+      return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: verdict.code } };
+    }
     if (!verdict.fault) {
       const { stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, ...(options.mask ? {} : { stacktrace }), code: verdict.code } };
