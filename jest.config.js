@@ -7,10 +7,10 @@ module.exports = {
   // Type-checking is `npm run typecheck`; tests are only transpiled (isolatedModules), which keeps them fast.
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // jose ships only ES modules; Node loads them with require(esm), Jest's CommonJS runtime cannot.
-    '/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
+    // jose, openid-client and oauth4webapi ship only ES modules; Node loads them with require(esm), Jest's CommonJS runtime cannot.
+    '/node_modules/(jose|openid-client|oauth4webapi)/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,

@@ -1,9 +1,13 @@
 import type { Config } from './config';
 import type { Viewer } from './core/viewer';
+import { isDatabaseUnavailable } from './db/errors';
 import type { Db, WorkStats } from './db/prisma';
+import { serviceUnavailable } from './graphql/errors';
+import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from './graphql/faults';
 import type { Logger } from './logger';
 import { authenticate } from './modules/account/authentication';
 import type { PaymentProvider } from './integrations/payments/client';
+import type { Metrics } from './observability/metrics';
 import type { PubSub } from './realtime/pubsub';
 import { createLoaders, type Loaders } from './registry';
 
@@ -45,6 +49,15 @@ export interface Context extends ServiceContext {
    * sent the request, so later fields of the same document do not run as them.
    */
   signedIn: Set<number>;
+  /** The client's network address (X-Forwarded-For believed as TRUST_PROXY says): whose budget an anonymous request spends. */
+  clientAddress?: string;
+  /** The gateway's Prometheus metrics (e.g. `metrics.rateLimitRefused(kind)`); absent where none are kept. */
+  metrics?: Metrics;
+  /**
+   * Call after a change to what the public catalog shows (a product, its
+   * stock, its reviews) committed: cached responses are dropped everywhere.
+   */
+  catalogChanged: () => Promise<void>;
 }
 
 export interface ContextInput {
@@ -57,11 +70,24 @@ export interface ContextInput {
   payments: PaymentProvider;
   /** The request's Authorization header. */
   authorization: string | undefined;
+  clientAddress?: string;
+  metrics?: Metrics;
+  /** The response cache's invalidation (none: nothing is cached where this context is used). */
+  catalogChanged?: () => Promise<void>;
 }
+
+const nothingCached = async (): Promise<void> => {};
 
 /** Builds a request's context: fresh loaders, and the viewer from the access token. */
 export async function createContext({ authorization, ...input }: ContextInput): Promise<Context> {
   const loaders = createLoaders(input.db);
-  const viewer = await authenticate(authorization, input.config, loaders);
-  return { ...input, loaders, viewer, signedIn: new Set() };
+  let viewer: Viewer | null;
+  try {
+    viewer = await authenticate(authorization, input.config, loaders);
+  } catch (error) {
+    // Looking the viewer up is the first read of a request: an unreachable database shows here first.
+    if (isDatabaseUnavailable(error)) throw serviceUnavailable(UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS);
+    throw error;
+  }
+  return { ...input, catalogChanged: input.catalogChanged ?? nothingCached, loaders, viewer, signedIn: new Set() };
 }

@@ -6,8 +6,10 @@ import { accountModule } from './modules/account';
 import { baseModule } from './modules/base';
 import { cartModule } from './modules/cart';
 import { catalogModule } from './modules/catalog';
+import { identityModule } from './modules/identity';
 import { orderModule } from './modules/order';
 import { paymentModule } from './modules/payment';
+import { webhooksModule } from './modules/webhooks';
 
 /**
  * Every domain of the gateway, once. Adding a domain is a folder under
@@ -20,6 +22,8 @@ export const modules = {
   cart: cartModule,
   order: orderModule,
   payment: paymentModule,
+  identity: identityModule,
+  webhooks: webhooksModule,
 } satisfies Record<string, GatewayModule>;
 
 type Modules = typeof modules;

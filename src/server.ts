@@ -6,8 +6,6 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from './s
 
 /** Products seeded into a new embedded database, so `npm start` shows a catalog at once. */
 const FIRST_RUN_PRODUCTS = 200;
-/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -37,18 +35,30 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
+  // Outside production without OIDC_PROVIDERS: the development identity provider starts now (not at the
+  // first sign-in), without holding up the lines above; its address follows once it is up.
+  gateway.identity
+    .devProvider()
+    .then((issuer) => {
+      if (!issuer) return;
+      const start = `${config.auth.publicUrl ?? new URL(url).origin}/auth/dev/start`;
+      process.stdout.write(`Sign-in: the development identity provider runs in-process at ${issuer}\n  open ${start} (a demo account or any email, no password)\n\n`);
+    })
+    .catch((error: unknown) => log.error({ err: error }, 'the development identity provider could not start'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: draining in-flight requests');
+    const { shutdownGraceMs: graceMs, shutdownTimeoutMs: timeoutMs } = config;
+    log.info({ signal, graceMs, timeoutMs }, 'shutting down: not ready any more; serving through the grace period, then draining');
+    // A last resort only: the steps below are bounded themselves.
     setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    await gateway.stop();
-    log.info('HTTP server closed; closing the database');
+    }, graceMs + timeoutMs + 15_000).unref();
+    await gateway.stop({ graceMs, timeoutMs });
+    log.info('every request answered; closing the database');
     await database.close();
     log.info('stopped');
     process.exit(0);

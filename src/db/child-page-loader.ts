@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Prisma } from '../generated/prisma/client';
-import { groupBy } from './batch';
+import { groupBy, namedBatch } from './batch';
 import type { Db } from './prisma';
 
 /** A position in newest-first order: rows strictly older than (createdAt, id) come after it. */
@@ -34,10 +34,11 @@ function positionKey(after: NewestFirstPosition | null): string {
  * page size and position share a statement; in practice a whole page of
  * parents asks the same.
  */
-export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T) => number) {
+export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T) => number, options: { name?: string } = {}) {
   const { table, parentColumn, where } = child;
+  const name = options.name ?? 'childPage';
   return new DataLoader<ChildPageKey, T[], string>(
-    async (keys) => {
+    namedBatch(name, async (keys: readonly ChildPageKey[]) => {
       const groups = new Map<string, ChildPageKey[]>();
       for (const key of keys) {
         const groupKey = `${key.take}|${positionKey(key.after)}`;
@@ -64,7 +65,7 @@ export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T)
         }),
       );
       return keys.map((key) => pages.get(key) ?? []);
-    },
-    { cacheKeyFn: (key) => `${key.parentId}|${key.take}|${positionKey(key.after)}` },
+    }),
+    { cacheKeyFn: (key) => `${key.parentId}|${key.take}|${positionKey(key.after)}`, name },
   );
 }

@@ -1,12 +1,33 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
+import type { BatchObserver } from './batch';
 
 export type Db = PrismaClient;
+
+/** How long a request waits for a database connection before it is told the service is unavailable. */
+const CONNECT_TIMEOUT_MS = 3000;
 
 /** Per-unit-of-work statistics: how many SQL statements one GraphQL request sent. */
 export interface WorkStats {
   statements: number;
+  /** Observes this unit of work's DataLoader batches (metrics, tracing; see src/db/batch.ts); absent, batches run bare. */
+  batches?: BatchObserver;
+}
+
+// One scope for every counter: a DataLoader batch finds its unit of work here without knowing which database it reads.
+const workScope = new AsyncLocalStorage<WorkStats>();
+
+/** The unit of work (GraphQL request) the caller runs in, if any. */
+export function currentWork(): WorkStats | undefined {
+  return workScope.getStore();
+}
+
+/** One statement as Prisma reports it: when it was sent, how long it took (ms), its SQL (placeholders only, never the values). */
+export interface StatementEvent {
+  timestamp: Date;
+  duration: number;
+  query: string;
 }
 
 /**
@@ -17,17 +38,26 @@ export interface WorkStats {
  */
 export class StatementCounter {
   total = 0;
-  private readonly scope = new AsyncLocalStorage<WorkStats>();
+  private listeners: Array<(statement: StatementEvent) => void> = [];
+
+  /** Hears of every statement once it is answered, in its caller's async context (tracing); returns how to stop. */
+  listen(listener: (statement: StatementEvent) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((other) => other !== listener);
+    };
+  }
 
   /** Runs `work` with `stats` counting the statements it (and everything it starts) sends. */
   run<T>(stats: WorkStats, work: () => T): T {
-    return this.scope.run(stats, work);
+    return workScope.run(stats, work);
   }
 
-  record(): void {
+  record(statement?: StatementEvent): void {
     this.total += 1;
-    const stats = this.scope.getStore();
+    const stats = workScope.getStore();
     if (stats) stats.statements += 1;
+    if (statement && this.listeners.length > 0) for (const listener of this.listeners) listener(statement);
   }
 }
 
@@ -39,8 +69,9 @@ export interface PrismaOptions {
 
 /** A Prisma client over @prisma/adapter-pg, counting every statement it sends. */
 export function createPrismaClient(url: string, options: PrismaOptions): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: options.poolSize });
+  // A database that does not answer must fail a request within seconds (SERVICE_UNAVAILABLE), not hang it.
+  const adapter = new PrismaPg({ connectionString: url, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
-  prisma.$on('query', () => options.statements.record());
+  prisma.$on('query', (event) => options.statements.record(event));
   return prisma;
 }

@@ -34,3 +34,13 @@ export function forbidden(message = 'You are not allowed to access this.'): Grap
 export function unauthenticated(message = 'You must be signed in to access this.'): GraphQLError {
   return codedError(ErrorCode.UNAUTHENTICATED, message);
 }
+
+/**
+ * A dependency (the database) is down: the whole request is answered 503
+ * with Retry-After, so clients and load balancers back off and retry.
+ */
+export function serviceUnavailable(message: string, retryAfterSeconds: number): GraphQLError {
+  return codedError(ErrorCode.SERVICE_UNAVAILABLE, message, {
+    http: { status: 503, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+  });
+}

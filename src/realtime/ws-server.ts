@@ -64,6 +64,8 @@ export interface SubscriptionServerOptions extends SharedContextInput {
 }
 
 export interface SubscriptionServer {
+  /** Subscriptions running now, on every socket (metrics read it at each scrape). */
+  openSubscriptions(): number;
   /** Closes every socket with 1001 (going away), ending their subscriptions, and stops taking new ones. */
   dispose(): Promise<void>;
 }
@@ -228,6 +230,7 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
         const session = sessionOf(connection);
         if (!session) throw new Error('A subscribe message before the connection was acknowledged');
         if (session.operations.size >= MAX_OPERATIONS_PER_CONNECTION) {
+          shared.metrics?.rateLimitRefused('subscriptions_per_connection');
           return [new GraphQLError(`At most ${MAX_OPERATIONS_PER_CONNECTION} subscriptions per connection.`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
         }
         let document: DocumentNode;
@@ -298,6 +301,11 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
   );
 
   return {
+    openSubscriptions() {
+      let open = 0;
+      for (const socket of wss.clients) open += sessions.get(socket)?.operations.size ?? 0;
+      return open;
+    },
     async dispose() {
       for (const socket of wss.clients) clearTimeout(sessions.get(socket)?.expiryTimer);
       // graphql-ws closes every socket with 1001 and waits for them to be closed; a client that

@@ -3,6 +3,7 @@ import type { PaymentsRuntime } from '../../src/integrations/payments/setup';
 import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/database';
 import type { Db } from '../../src/db/prisma';
+import type { CostExtension } from '../../src/graphql/plugins/cost';
 import { createLogger, type Logger } from '../../src/logger';
 import type { PubSub } from '../../src/realtime/pubsub';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -17,11 +18,22 @@ export interface GraphQLErrorBody {
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
+  /** The body without `extensions.cost` (see `cost`), so that a test can compare what the operation answered as a whole. */
   body: {
     data?: TData | null;
     errors?: GraphQLErrorBody[];
     extensions?: Record<string, unknown>;
   };
+  /** `extensions.cost` of the body, which every response carries (docs/api.md, "Query cost and rate limits"). */
+  cost?: CostExtension;
+}
+
+/** Moves `extensions.cost` out of a response body (dropping `extensions` when nothing else is in it). */
+export function separateCost(body: GraphQLResponse['body']): { body: GraphQLResponse['body']; cost?: CostExtension } {
+  if (!body || typeof body !== 'object' || !body.extensions || !('cost' in body.extensions)) return { body };
+  const { cost, ...extensions } = body.extensions;
+  const { extensions: _dropped, ...rest } = body;
+  return { body: Object.keys(extensions).length > 0 ? { ...rest, extensions } : rest, cost: cost as CostExtension };
 }
 
 /**
@@ -90,6 +102,13 @@ export interface TestGatewayOptions {
   pubsub?: PubSub;
   /** The gateway's logger; by default one at LOG_LEVEL (silent in tests). Pass one to read what it logs. */
   log?: Logger;
+  /**
+   * Run the background jobs (unpaid-order expiry; the outbox relay and the
+   * webhook dispatcher). Off by default: their SQL would be counted with a
+   * request's, and tests call the jobs' services themselves.
+   */
+  expiryJob?: boolean;
+  domainEvents?: boolean;
 }
 
 /**
@@ -115,7 +134,15 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     throw error;
   }
 
-  const gateway = await createGateway({ config, database, log: options.log ?? createLogger(config), permissions: options.permissions, pubsub: options.pubsub });
+  const gateway = await createGateway({
+    config,
+    database,
+    log: options.log ?? createLogger(config),
+    permissions: options.permissions,
+    pubsub: options.pubsub,
+    expiryJob: options.expiryJob ?? false,
+    domainEvents: options.domainEvents ?? false,
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   const origin = new URL(url).origin;
 
@@ -132,7 +159,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<never>['body'] };
+      return { status: response.status, headers: response.headers, ...separateCost((await response.json()) as GraphQLResponse<never>['body']) };
     },
     async countStatements(work) {
       const before = statements.total;

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Db } from '../../db/prisma';
 import { verifySignature } from '../../integrations/payments/signature';
 import type { Logger } from '../../logger';
+import type { WebhookOutcome } from '../../observability/metrics';
 import { handleProviderEvent, parseProviderEvent, type EventHandling } from '../../modules/payment/events';
 
 /** The largest webhook body accepted; a provider event is a few hundred bytes. */
@@ -14,6 +15,8 @@ export interface PaymentWebhookOptions {
   secrets: () => string[];
   /** Hears of every event that moved an order, after its transaction committed. */
   onOrderStatusChanged: (change: { orderId: number; status: NonNullable<EventHandling['statusChanged']> }) => void;
+  /** Hears what became of every delivery (metrics). */
+  onOutcome?: (outcome: WebhookOutcome) => void;
 }
 
 function refuse(res: express.Response, status: number, message: string): void {
@@ -39,6 +42,7 @@ export function paymentWebhookRoutes(options: PaymentWebhookOptions): Router {
         const check = verifySignature(req.get('payment-signature'), body, options.secrets());
         if (!check.ok) {
           options.log.warn({ reason: check.reason, requestId: res.locals.requestId }, 'payment webhook refused: bad signature');
+          options.onOutcome?.('bad_signature');
           refuse(res, 400, `Invalid signature (${check.reason}).`);
           return;
         }
@@ -46,11 +50,13 @@ export function paymentWebhookRoutes(options: PaymentWebhookOptions): Router {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
+          options.onOutcome?.('bad_body');
           refuse(res, 400, 'The body is not JSON.');
           return;
         }
         const event = parseProviderEvent(parsed);
         if (!event) {
+          options.onOutcome?.('bad_body');
           refuse(res, 400, 'The body is not a payment event.');
           return;
         }
@@ -59,11 +65,13 @@ export function paymentWebhookRoutes(options: PaymentWebhookOptions): Router {
           { eventId: event.id, type: event.type, duplicate: handled.duplicate, outcome: handled.outcome, orderId: handled.orderId, requestId: res.locals.requestId },
           'payment webhook processed',
         );
+        options.onOutcome?.(handled.duplicate ? 'duplicate' : ((handled.outcome?.toLowerCase() ?? 'error') as WebhookOutcome));
         if (handled.statusChanged && handled.orderId !== null) {
           options.onOrderStatusChanged({ orderId: handled.orderId, status: handled.statusChanged });
         }
         res.json({ received: true, duplicate: handled.duplicate });
       } catch (error) {
+        options.onOutcome?.('error');
         next(error);
       }
     },

@@ -31,6 +31,11 @@ export interface AuthContext extends ServiceContext {
   config: TokenConfig;
 }
 
+/** Whether `email` (already normalised) is an address an account may have. */
+export function isAcceptableEmail(email: string): boolean {
+  return email.length <= EMAIL_MAX && EMAIL_PATTERN.test(email);
+}
+
 function checkPassword(password: string): AccountResult<string> {
   if (password.length < PASSWORD_MIN) return fail('PASSWORD_TOO_SHORT', `The password must be at least ${PASSWORD_MIN} characters.`, ['input', 'password']);
   if (password.length > PASSWORD_MAX) return fail('PASSWORD_TOO_LONG', `The password must be at most ${PASSWORD_MAX} characters.`, ['input', 'password']);
@@ -51,8 +56,8 @@ async function session(config: TokenConfig, user: User, refreshToken: string): P
   return { accessToken: await signAccessToken(config, user.id), refreshToken, user, viewer: { id: user.id, role: user.role } };
 }
 
-/** Starts a new session: a new refresh-token family. */
-async function startSession(ctx: AuthContext, user: User): Promise<Session> {
+/** Starts a new session: a new refresh-token family. Every way of signing in ends here (login, register, an external sign-in). */
+export async function startSession(ctx: AuthContext, user: User): Promise<Session> {
   return session(ctx.config, user, await issueRefreshToken(ctx.db, ctx.config, user.id, randomUUID()));
 }
 
@@ -60,7 +65,7 @@ async function startSession(ctx: AuthContext, user: User): Promise<Session> {
 export async function register(ctx: AuthContext, input: { email: string; password: string; name: string }): Promise<AccountResult<Session>> {
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
-  if (email.length > EMAIL_MAX || !EMAIL_PATTERN.test(email)) return fail('INVALID_EMAIL', 'The email address is not valid.', ['input', 'email']);
+  if (!isAcceptableEmail(email)) return fail('INVALID_EMAIL', 'The email address is not valid.', ['input', 'email']);
   const password = checkPassword(input.password);
   if (!password.ok) return password;
   if (!name) return fail('NAME_REQUIRED', 'The name must not be empty.', ['input', 'name']);
@@ -83,13 +88,19 @@ const INVALID_CREDENTIALS = 'The email or password is incorrect.';
 /**
  * Signs in. A missing account still costs one password derivation and gives
  * the same error as a wrong password, so neither the answer nor its timing
- * tells whether the email has an account.
+ * tells whether the email has an account. An account created through an
+ * external sign-in has no password: it is told so (PASSWORD_NOT_SET, after
+ * the same derivation), which says that this one account exists and signs in
+ * elsewhere, and nothing about any other email.
  */
 export async function login(ctx: AuthContext, input: { email: string; password: string }): Promise<AccountResult<Session>> {
   const email = normalizeEmail(input.email);
   const usable = email.length <= EMAIL_MAX && input.password.length <= PASSWORD_MAX;
   const user = usable ? await ctx.db.user.findUnique({ where: { email } }) : null;
   const matches = await verifyPassword(input.password.slice(0, PASSWORD_MAX), user?.passwordHash ?? DISABLED_PASSWORD_HASH);
+  if (user && user.passwordHash === null) {
+    return fail('PASSWORD_NOT_SET', 'This account has no password: sign in with the provider it was created with.', ['input', 'password']);
+  }
   if (!user || !matches) return fail('INVALID_CREDENTIALS', INVALID_CREDENTIALS);
   return ok(await startSession(ctx, user));
 }

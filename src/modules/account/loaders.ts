@@ -6,6 +6,7 @@ export function createAccountLoaders(db: Db) {
     userById: loaderByKey(
       (ids: readonly number[]) => db.user.findMany({ where: { id: { in: [...ids] } } }),
       (user) => user.id,
+      { name: 'userById' },
     ),
   };
 }

@@ -37,3 +37,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A stored hash that no password matches: for accounts that cannot sign in (generated demo customers). */
 export const DISABLED_PASSWORD_HASH = '!';
+
+/**
+ * Whether a stored hash lets its account sign in with a password. Null: the
+ * account was created through an external sign-in and has none.
+ */
+export function hasPassword(stored: string | null): boolean {
+  return stored !== null && stored !== DISABLED_PASSWORD_HASH;
+}

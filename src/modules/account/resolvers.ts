@@ -13,7 +13,7 @@ import * as users from './user-service';
  * An `AuthPayload`. The signed-in user may read their own `user { email role }`
  * in it (see `isSelf`), while the request goes on as whoever sent it.
  */
-function authPayload(ctx: Pick<Context, 'signedIn'>, result: AccountResult<Session>) {
+export function authPayload(ctx: Pick<Context, 'signedIn'>, result: AccountResult<Session>) {
   if (!result.ok) return { accessToken: null, refreshToken: null, user: null, userErrors: result.userErrors };
   const { accessToken, refreshToken, user } = result.value;
   ctx.signedIn.add(user.id);

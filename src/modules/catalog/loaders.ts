@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma';
 import { Prisma, type Product, type Review } from '../../generated/prisma/client';
-import { loaderByKey } from '../../db/batch';
+import { loaderByKey, namedBatch } from '../../db/batch';
 import { childPageLoader, type ChildTable } from '../../db/child-page-loader';
 
 const REVIEWS_OF_PRODUCT: ChildTable = {
@@ -20,18 +20,21 @@ export function createCatalogLoaders(db: Db) {
     productById: loaderByKey(
       (ids: readonly number[]) => db.product.findMany({ where: { id: { in: [...ids] } } }),
       (product) => product.id,
+      { name: 'productById' },
     ),
     categoryById: loaderByKey(
       (ids: readonly number[]) => db.category.findMany({ where: { id: { in: [...ids] } } }),
       (category) => category.id,
+      { name: 'categoryById' },
     ),
     reviewById: loaderByKey(
       (ids: readonly number[]) => db.review.findMany({ where: { id: { in: [...ids] } } }),
       (review) => review.id,
+      { name: 'reviewById' },
     ),
-    reviewPageByProduct: childPageLoader<Review>(db, REVIEWS_OF_PRODUCT, (review) => review.productId),
-    productPageByCategory: childPageLoader<Product>(db, PUBLISHED_PRODUCTS_OF_CATEGORY, (product) => product.categoryId),
-    publishedProductCountByCategory: new DataLoader<number, number>(async (categoryIds) => {
+    reviewPageByProduct: childPageLoader<Review>(db, REVIEWS_OF_PRODUCT, (review) => review.productId, { name: 'reviewPageByProduct' }),
+    productPageByCategory: childPageLoader<Product>(db, PUBLISHED_PRODUCTS_OF_CATEGORY, (product) => product.categoryId, { name: 'productPageByCategory' }),
+    publishedProductCountByCategory: new DataLoader<number, number>(namedBatch('publishedProductCountByCategory', async (categoryIds: readonly number[]) => {
       const counts = await db.product.groupBy({
         by: ['categoryId'],
         where: { categoryId: { in: [...categoryIds] }, published: true },
@@ -39,6 +42,6 @@ export function createCatalogLoaders(db: Db) {
       });
       const byCategory = new Map(counts.map((row) => [row.categoryId, row._count._all]));
       return categoryIds.map((id) => byCategory.get(id) ?? 0);
-    }),
+    })),
   };
 }

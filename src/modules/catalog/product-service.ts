@@ -3,6 +3,8 @@ import { parseAmount } from '../../core/money';
 import { fail, ok } from '../../core/result';
 import { isUniqueViolation } from '../../db/errors';
 import type { Prisma, Product } from '../../generated/prisma/client';
+import { outboxCommitted, recordEvents } from '../events/outbox';
+import { stockLowEvents } from '../events/stock-low';
 import type { ProductResult } from './errors';
 
 const NAME_MAX = 200;
@@ -116,9 +118,15 @@ export async function adjustStock(ctx: ServiceContext, input: { productId: numbe
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > STOCK_MAX) {
     return fail('INVALID_DELTA', `The change must be a non-zero whole number of at most ${STOCK_MAX} either way.`, ['input', 'delta']);
   }
-  const changed = await ctx.db.$executeRaw`
-    UPDATE "Product" SET "stockQuantity" = "stockQuantity" + ${input.delta}, "updatedAt" = now()
-    WHERE "id" = ${id} AND "stockQuantity" + ${input.delta} BETWEEN 0 AND ${STOCK_MAX}`;
+  const changed = await ctx.db.$transaction(async (tx) => {
+    const moved = await tx.$queryRaw<Product[]>`
+      UPDATE "Product" SET "stockQuantity" = "stockQuantity" + ${input.delta}, "updatedAt" = now()
+      WHERE "id" = ${id} AND "stockQuantity" + ${input.delta} BETWEEN 0 AND ${STOCK_MAX}
+      RETURNING *`;
+    await recordEvents(tx, stockLowEvents(moved.map((product) => ({ product, before: product.stockQuantity - input.delta }))));
+    return moved.length;
+  });
+  if (changed > 0) outboxCommitted();
   ctx.loaders.catalog.productById.clear(id);
   const product = await ctx.db.product.findUnique({ where: { id } });
   if (!product) return fail('PRODUCT_NOT_FOUND', 'No product has this ID.', ['input', 'productId']);

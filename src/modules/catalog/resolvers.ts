@@ -1,3 +1,4 @@
+import type { Context } from '../../context';
 import { money } from '../../core/money';
 import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
@@ -7,6 +8,12 @@ import { payload } from '../../graphql/payload';
 import * as products from './product-service';
 import * as catalog from './queries';
 import { createReview } from './review-service';
+
+/** A committed change to what the catalog shows drops the cached responses before the client hears of it. */
+async function invalidating<T extends { ok: boolean }>(ctx: Context, result: T): Promise<T> {
+  if (result.ok) await ctx.catalogChanged();
+  return result;
+}
 
 /** An optional category ID of an update: absent stays absent, present must be a Category ID. */
 function optionalCategoryId(globalId: string | null | undefined): number | null {
@@ -45,19 +52,19 @@ export const catalogResolvers: Resolvers = {
   Mutation: {
     createReview: async (_, { input }, ctx) => {
       const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
-      return payload('review', await createReview(ctx, { ...input, productId }));
+      return payload('review', await invalidating(ctx, await createReview(ctx, { ...input, productId })));
     },
     createProduct: async (_, { input }, ctx) => {
       const categoryId = fromGlobalId(input.categoryId, 'Category', 'input.categoryId');
-      return payload('product', await products.createProduct(ctx, { ...input, categoryId }));
+      return payload('product', await invalidating(ctx, await products.createProduct(ctx, { ...input, categoryId })));
     },
     updateProduct: async (_, { input }, ctx) => {
       const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
-      return payload('product', await products.updateProduct(ctx, { ...input, productId, categoryId: optionalCategoryId(input.categoryId) }));
+      return payload('product', await invalidating(ctx, await products.updateProduct(ctx, { ...input, productId, categoryId: optionalCategoryId(input.categoryId) })));
     },
     adjustStock: async (_, { input }, ctx) => {
       const productId = fromGlobalId(input.productId, 'Product', 'input.productId');
-      return payload('product', await products.adjustStock(ctx, { productId, delta: input.delta }));
+      return payload('product', await invalidating(ctx, await products.adjustStock(ctx, { productId, delta: input.delta })));
     },
   },
 };

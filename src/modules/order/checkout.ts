@@ -7,6 +7,9 @@ import { transactionalResult } from '../../db/transaction';
 import type { Order } from '../../generated/prisma/client';
 import { PaymentProviderError, type PaymentIntent, type PaymentProvider } from '../../integrations/payments/client';
 import { MAX_LINE_QUANTITY } from '../cart/service';
+import { orderMoved, orderPlaced } from '../events/catalogue';
+import { outboxCommitted, recordEvent, recordEvents } from '../events/outbox';
+import { stockLowEvents } from '../events/stock-low';
 import type { OrderResult } from './errors';
 
 const KEY_MAX = 100;
@@ -65,6 +68,11 @@ function placeOrder(ctx: ServiceContext, userId: number, key: string): Promise<O
       },
     });
     await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
+    const reserved = lines.map((line) => {
+      const product = required(byId.get(line.productId), 'Product', line.productId);
+      return { product, before: product.stockQuantity + line.quantity };
+    });
+    await recordEvents(tx, [orderPlaced(order, items), ...stockLowEvents(reserved)]);
     return ok(order);
   });
 }
@@ -83,6 +91,8 @@ async function undoCheckout(ctx: ServiceContext, orderId: number): Promise<void>
       WHERE o."id" = ${orderId} AND o."status" = 'PENDING_PAYMENT' AND p."providerReference" IS NULL
       FOR UPDATE OF o`;
     if (!order) return;
+    // Its order.placed may be out already: consumers hear that it is gone.
+    await recordEvent(tx, orderMoved({ ...(await tx.order.findUniqueOrThrow({ where: { id: orderId } })), status: 'CANCELLED' }));
     const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { productId: 'asc' } });
     await tx.$executeRaw`INSERT INTO "Cart" ("userId", "updatedAt") VALUES (${order.userId}, now()) ON CONFLICT ("userId") DO NOTHING`;
     const cart = await tx.cart.findUniqueOrThrow({ where: { userId: order.userId } });
@@ -95,6 +105,7 @@ async function undoCheckout(ctx: ServiceContext, orderId: number): Promise<void>
     await tx.payment.deleteMany({ where: { orderId } });
     await tx.order.delete({ where: { id: orderId } });
   });
+  outboxCommitted();
 }
 
 /**
@@ -150,5 +161,6 @@ export async function checkout(ctx: CheckoutContext, input: { idempotencyKey: st
     if (!first) throw error;
     placed = ok(first);
   }
+  if (placed.ok) outboxCommitted();
   return placed.ok ? attachIntent(ctx, placed.value) : placed;
 }

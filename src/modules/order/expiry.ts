@@ -1,5 +1,7 @@
 import type { Db } from '../../db/prisma';
 import type { Logger } from '../../logger';
+import { orderExpired } from '../events/catalogue';
+import { outboxCommitted, recordEvents } from '../events/outbox';
 
 /** Orders expired in one transaction at most, so one slow batch never holds many locks for long. */
 const BATCH = 100;
@@ -15,7 +17,7 @@ const BATCH = 100;
  */
 export async function expireUnpaidOrders(db: Db, timeoutMs: number, now = new Date()): Promise<number[]> {
   const cutoff = new Date(now.getTime() - timeoutMs);
-  return db.$transaction(async (tx) => {
+  const expiredIds = await db.$transaction(async (tx) => {
     const expired = await tx.$queryRaw<Array<{ id: number }>>`
       UPDATE "Order" SET "status" = 'CANCELLED', "updatedAt" = now()
       WHERE "id" IN (
@@ -31,8 +33,11 @@ export async function expireUnpaidOrders(db: Db, timeoutMs: number, now = new Da
       FROM (SELECT "productId", SUM("quantity")::int AS quantity FROM "OrderItem" WHERE "orderId" = ANY(${ids}::int[]) GROUP BY 1 ORDER BY 1) i
       WHERE p."id" = i."productId"`;
     await tx.payment.updateMany({ where: { orderId: { in: ids }, status: 'PENDING' }, data: { status: 'FAILED', failureReason: 'The order expired unpaid.' } });
+    await recordEvents(tx, (await tx.order.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } })).map(orderExpired));
     return ids;
   });
+  if (expiredIds.length > 0) outboxCommitted();
+  return expiredIds;
 }
 
 export interface ExpiryJob {

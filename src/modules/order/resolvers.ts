@@ -24,6 +24,12 @@ function announced(ctx: Context, result: OrderResult<Order>): OrderResult<Order>
   return result;
 }
 
+/** Stock the catalog shows moved (an order placed or cancelled): cached catalog pages are dropped before the client hears of it. */
+async function stockMoved<T extends { ok: boolean }>(ctx: Context, result: T): Promise<T> {
+  if (result.ok) await ctx.catalogChanged();
+  return result;
+}
+
 const NO_SUCH_ORDER = 'No order of yours has this ID.';
 
 /**
@@ -85,10 +91,10 @@ export const orderResolvers: Resolvers = {
     },
   },
   Mutation: {
-    checkout: async (_, { input }, ctx) => payload('order', await checkout(ctx, input)),
+    checkout: async (_, { input }, ctx) => payload('order', await stockMoved(ctx, await checkout(ctx, input))),
     cancelOrder: async (_, { input }, ctx) => {
       const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');
-      return payload('order', announced(ctx, await orders.cancelOrder(ctx, { orderId })));
+      return payload('order', announced(ctx, await stockMoved(ctx, await orders.cancelOrder(ctx, { orderId }))));
     },
     markOrderShipped: async (_, { input }, ctx) => {
       const orderId = fromGlobalId(input.orderId, 'Order', 'input.orderId');

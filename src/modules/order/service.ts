@@ -1,6 +1,8 @@
 import type { ServiceContext } from '../../context';
 import { fail, ok } from '../../core/result';
 import type { Order, OrderStatus } from '../../generated/prisma/client';
+import { orderMoved } from '../events/catalogue';
+import { outboxCommitted, recordEvent } from '../events/outbox';
 import type { OrderResult } from './errors';
 import { canReadOrder } from './policy';
 import { releasesStock, statesAllowing } from './state-machine';
@@ -28,12 +30,15 @@ async function transition(ctx: ServiceContext, order: Order, to: OrderStatus): P
         await tx.$executeRaw`UPDATE "Product" SET "stockQuantity" = "stockQuantity" + ${item.quantity}, "updatedAt" = now() WHERE "id" = ${item.productId}`;
       }
     }
-    return tx.order.findUniqueOrThrow({ where: { id: order.id } });
+    const updated = await tx.order.findUniqueOrThrow({ where: { id: order.id } });
+    await recordEvent(tx, orderMoved(updated));
+    return updated;
   });
   if (!moved) {
     const current = await ctx.db.order.findUniqueOrThrow({ where: { id: order.id }, select: { status: true } });
     return fail('ILLEGAL_TRANSITION', `An order that is ${current.status} cannot become ${to}.`, ['input', 'orderId']);
   }
+  outboxCommitted();
   ctx.loaders.order.orderById.clear(order.id).prime(order.id, moved);
   return ok(moved);
 }

@@ -1,6 +1,8 @@
 import { decodeGlobalId } from '../../core/global-id';
 import type { Db } from '../../db/prisma';
 import type { OrderStatus, PaymentStatus, Prisma } from '../../generated/prisma/client';
+import { paymentSettled } from '../events/catalogue';
+import { outboxCommitted, recordEvent } from '../events/outbox';
 import { statesAllowing } from '../order/state-machine';
 import type { PaymentEventOutcome } from './errors';
 
@@ -48,6 +50,9 @@ async function apply(
   if (orderTo) {
     const order = await tx.order.updateMany({ where: { id: target.orderId, status: { in: statesAllowing(orderTo) } }, data: { status: orderTo } });
     if (order.count === 0) return ignored;
+  } else {
+    // The order is locked first on every path (no deadlock with expiry), and its lock orders this event after its earlier ones.
+    await tx.$queryRaw`SELECT 1 FROM "Order" WHERE "id" = ${target.orderId} FOR UPDATE`;
   }
   const moved = await tx.payment.updateMany({
     where: { id: target.paymentId, status: { in: payment.from } },
@@ -58,6 +63,8 @@ async function apply(
     if (orderTo) throw new StateConflict();
     return ignored;
   }
+  const [order, settled] = [await tx.order.findUniqueOrThrow({ where: { id: target.orderId } }), await tx.payment.findUniqueOrThrow({ where: { id: target.paymentId } })];
+  await recordEvent(tx, paymentSettled(order, settled));
   return { outcome: 'APPLIED', orderId: target.orderId, statusChanged: orderTo };
 }
 
@@ -99,7 +106,7 @@ export async function handleProviderEvent(db: Db, event: ProviderEvent): Promise
   const object = event.data.object;
   const detail = `${object.status} ${object.amount} ${object.currency}`.slice(0, 200);
   try {
-    return await db.$transaction(async (tx) => {
+    const handled = await db.$transaction(async (tx): Promise<EventHandling> => {
       const inserted = await tx.$executeRaw`
         INSERT INTO "WebhookEvent" ("id", "type", "detail") VALUES (${event.id}, ${event.type}, ${detail})
         ON CONFLICT ("id") DO NOTHING`;
@@ -108,6 +115,8 @@ export async function handleProviderEvent(db: Db, event: ProviderEvent): Promise
       await tx.webhookEvent.update({ where: { id: event.id }, data: { outcome: decision.outcome, orderId: decision.orderId } });
       return { duplicate: false, ...decision };
     });
+    if (handled.outcome === 'APPLIED') outboxCommitted();
+    return handled;
   } catch (error) {
     // The order moved but its payment could not: record the event as not fitting, in a transaction of its own.
     if (!(error instanceof StateConflict)) throw error;
