@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { createPrismaClient, StatementCounter } from '../../src/db/prisma';
 import { ACCOUNTS, DEMO_PASSWORD, seedAccountsWithCatalog } from '../helpers/account-fixture';
@@ -41,7 +42,8 @@ async function startServer(): Promise<Running> {
     LOG_LEVEL: 'info',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: database.embedded ? '1' : '5',
-    SHUTDOWN_GRACE_MS: '700',
+    // Long enough that a loaded machine still accepts, during the grace period, what was sent before the signal.
+    SHUTDOWN_GRACE_MS: '2000',
     PAYMENT_API_KEY: API_KEY,
   };
   delete env.NODE_OPTIONS;
@@ -69,6 +71,36 @@ async function graphql(url: string, query: string, variables: Record<string, unk
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] } };
+}
+
+/**
+ * A GraphQL POST on a connection of its own: `written` resolves once the whole
+ * request has left this process (fetch writes lazily, which on a loaded machine
+ * can be long after the call), `answer` with the response.
+ */
+function sent(url: string, query: string, variables: Record<string, unknown>, token: string) {
+  const body = JSON.stringify({ query, variables });
+  let written!: Promise<void>;
+  const answer = new Promise<{ status: number; body: { data?: Record<string, any> | null; errors?: unknown[] } }>((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+    });
+    written = new Promise((resolveWritten, rejectWritten) => {
+      request.once('finish', resolveWritten);
+      request.once('error', rejectWritten);
+    });
+    request.once('error', reject);
+    request.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    request.end(body);
+  });
+  return { written, answer };
 }
 
 /** Alice's new pending order, and her token. */
@@ -101,20 +133,26 @@ describe('SIGTERM with requests in flight', () => {
 
       // when 40 slow requests are in flight and the process gets SIGTERM
       const inFlight = Array.from({ length: REQUESTS }, () =>
-        graphql(server.url, 'mutation P($input: ConfirmPaymentInput!) { confirmPayment(input: $input) { order { id } userErrors { code } } }', {
+        sent(server.url, 'mutation P($input: ConfirmPaymentInput!) { confirmPayment(input: $input) { order { id } userErrors { code } } }', {
           input: { orderId, paymentMethod: 'pm_card_declined' },
         }, token),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // (each request written out completely, on a connection of its own, before the signal: "sent")
+      await Promise.all(inFlight.map((request) => request.written));
       server.child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 100));
 
-      // then readiness fails at once, while requests are still served during the grace period
-      const ready = await fetch(server.url.replace('/graphql', '/readyz'));
+      // then readiness fails as soon as the process has taken the signal (on a loaded machine that can take a
+      // moment), well within the grace period, while requests are still served
+      const signalled = Date.now();
+      let ready = await fetch(server.url.replace('/graphql', '/readyz'));
+      while (ready.status === 200 && Date.now() - signalled < 1500) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        ready = await fetch(server.url.replace('/graphql', '/readyz'));
+      }
       expect(ready.status).toBe(503);
 
       // and every request sent before the signal is answered, none with an error
-      const answers = await Promise.all(inFlight);
+      const answers = await Promise.all(inFlight.map((request) => request.answer));
       expect(answers.map((answer) => answer.status)).toEqual(Array(REQUESTS).fill(200));
       for (const answer of answers) {
         expect(answer.body.errors).toBeUndefined();
