@@ -81,6 +81,24 @@ export interface Gateway {
   stop(options?: { graceMs?: number; timeoutMs?: number }): Promise<void>;
 }
 
+/**
+ * CORS headers from CORS_ORIGINS. Only a browser's cross-origin request
+ * carries an Origin, and only it reads them: requests without one (servers,
+ * apps, load generators) skip the origin matching, and every answer says it
+ * varies by Origin, so a shared cache never hands one origin's answer to another.
+ */
+function corsFor(origins: readonly string[]): express.RequestHandler {
+  const handler = cors({ origin: origins.includes('*') ? true : [...origins], maxAge: 600 });
+  return (req, res, next) => {
+    if (req.headers.origin === undefined) {
+      res.vary('Origin');
+      next();
+      return;
+    }
+    handler(req, res, next);
+  };
+}
+
 /** Builds the HTTP application (GraphQL, health checks); does not listen. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, database, log, permissions = true, pubsub: givenPubSub, payments: givenPayments } = options;
@@ -164,6 +182,36 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = createLifecycle();
   app.use(lifecycle.middleware);
   app.use(requestId());
+  const graphqlHandler = expressMiddleware(apollo, {
+    context: ({ req, res }) =>
+      createContext({
+        db: database.prisma,
+        config,
+        authorization: req.get('authorization'),
+        clientAddress: req.ip,
+        requestId: res.locals.requestId as string,
+        log,
+        stats: res.locals.stats as WorkStats,
+        pubsub,
+        payments: paymentProvider,
+        catalogChanged: responseCache.invalidate,
+        metrics: observability.metrics,
+      }),
+  });
+  // GraphQL first: nearly every request is one, and need not pass the other routes' matching.
+  app.use(
+    '/graphql',
+    corsFor(config.corsOrigins),
+    express.json({ limit: config.maxBodyBytes }),
+    requestDeadline(config.requestTimeoutMs, log),
+    persisted.guard,
+    (req, res, next) => {
+      // Every statement this request causes, loader batches included, is counted here.
+      const stats: WorkStats = { statements: 0, batches: observability.batches };
+      res.locals.stats = stats;
+      observability.runRequest(req, res, () => database.statements.run(stats, () => graphqlHandler(req, res, next)));
+    },
+  );
   app.use(healthRoutes({ db: database.prisma, log, stopping: () => lifecycle.stopping }));
   app.use(observability.routes);
   app.use(
@@ -185,35 +233,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
 
-  const graphqlHandler = expressMiddleware(apollo, {
-    context: ({ req, res }) =>
-      createContext({
-        db: database.prisma,
-        config,
-        authorization: req.get('authorization'),
-        clientAddress: req.ip,
-        requestId: res.locals.requestId as string,
-        log,
-        stats: res.locals.stats as WorkStats,
-        pubsub,
-        payments: paymentProvider,
-        catalogChanged: responseCache.invalidate,
-        metrics: observability.metrics,
-      }),
-  });
-  app.use(
-    '/graphql',
-    cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, maxAge: 600 }),
-    express.json({ limit: config.maxBodyBytes }),
-    requestDeadline(config.requestTimeoutMs, log),
-    persisted.guard,
-    (req, res, next) => {
-      // Every statement this request causes, loader batches included, is counted here.
-      const stats: WorkStats = { statements: 0, batches: observability.batches };
-      res.locals.stats = stats;
-      observability.runRequest(req, res, () => database.statements.run(stats, () => graphqlHandler(req, res, next)));
-    },
-  );
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: 'Not found. The GraphQL endpoint is /graphql.', extensions: { code: 'NOT_FOUND' } }] });
   });

@@ -8,9 +8,14 @@ export interface EdgeModel<T> {
   node: T;
 }
 
-/** What an `…Connection` type resolves from. `totalCount` runs its query only when asked for. */
+/**
+ * What an `…Connection` type resolves from. `totalCount` runs its query only
+ * when asked for; edges and cursors are made only when selected (most
+ * clients read `nodes`), so a page of rows costs no cursor encoding.
+ */
 export interface ConnectionModel<T> {
-  edges: EdgeModel<T>[];
+  nodes: T[];
+  readonly edges: EdgeModel<T>[];
   pageInfo: {
     hasNextPage: boolean;
     hasPreviousPage: boolean;
@@ -116,14 +121,23 @@ export function buildConnection<T>(
   const hasMore = rows.length > page.size;
   const pageRows = rows.slice(0, page.size);
   if (page.direction === 'backward') pageRows.reverse();
-  const edges = pageRows.map((node) => ({ cursor: encodeCursor(page.sortKey, cursorOf(node)), node }));
+  const cursor = (node: T) => encodeCursor(page.sortKey, cursorOf(node));
+  const first = pageRows[0];
+  const last = pageRows[pageRows.length - 1];
   return {
-    edges,
+    nodes: pageRows,
+    get edges() {
+      return pageRows.map((node) => ({ cursor: cursor(node), node }));
+    },
     pageInfo: {
       hasNextPage: page.direction === 'forward' ? hasMore : page.cursor !== null,
       hasPreviousPage: page.direction === 'backward' ? hasMore : page.cursor !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return first === undefined ? null : cursor(first);
+      },
+      get endCursor() {
+        return last === undefined ? null : cursor(last);
+      },
     },
     totalCount,
   };
@@ -131,7 +145,6 @@ export function buildConnection<T>(
 
 /** Field resolvers shared by every connection type. */
 export const connectionResolvers = {
-  nodes: <T>(connection: ConnectionModel<T>) => connection.edges.map((edge) => edge.node),
   totalCount: <T>(connection: ConnectionModel<T>) => connection.totalCount(),
 };
 

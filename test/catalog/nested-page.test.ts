@@ -61,7 +61,7 @@ describe('the nested catalog page', () => {
     expect(nodes[1]!.reviews.nodes[0]!.author.name).toBe('Reviewer 5');
   });
 
-  it('takes the same number of SQL statements, at most 4, for 5 and for 30 products', async () => {
+  it('takes the same number of SQL statements, 2, for 5 and for 30 products', async () => {
     // when the page is read at two sizes
     const small = await gateway.countStatements(() => gateway.graphql<NestedPage>(NESTED_PAGE, { first: 5 }));
     const large = await gateway.countStatements(() => gateway.graphql<NestedPage>(NESTED_PAGE, { first: 30 }));
@@ -69,8 +69,55 @@ describe('the nested catalog page', () => {
     // then both succeed and the statement count does not grow with the page
     expect(small.result.body.data?.products.nodes).toHaveLength(5);
     expect(large.result.body.data?.products.nodes).toHaveLength(30);
-    expect(small.statements).toBe(4);
+    // (the page; then its categories, first reviews and their authors together)
+    expect(small.statements).toBe(2);
     expect(large.statements).toBe(small.statements);
+  });
+
+  it('answers the same with the reviews fetched ahead as through the loaders alone', async () => {
+    // given the page as a storefront asks it (fetched ahead), and the same page with a second, differently
+    // sized reviews selection, which nothing fetches ahead (the loaders read level by level)
+    const ahead = await gateway.countStatements(() => gateway.graphql<NestedPage>(NESTED_PAGE, { first: 30 }));
+    const LEVEL_BY_LEVEL = NESTED_PAGE.replace('reviews(first: 3) {', 'more: reviews(first: 4) { totalCount } reviews(first: 3) {');
+    const levelByLevel = await gateway.countStatements(() => gateway.graphql<NestedPage>(LEVEL_BY_LEVEL, { first: 30 }));
+
+    // then the answers are equal, in fewer statements ahead
+    expectNoErrors(ahead.result);
+    expectNoErrors(levelByLevel.result);
+    const withoutMore = levelByLevel.result.body.data!.products.nodes.map(({ more: _more, ...product }: NestedPage['products']['nodes'][number] & { more?: unknown }) => product);
+    expect(ahead.result.body.data!.products.nodes).toEqual(withoutMore);
+    expect([ahead.statements, levelByLevel.statements]).toEqual([2, 5]);
+  });
+
+  it('fetches ahead through fragments and edges, and not what @skip leaves out', async () => {
+    const query = /* GraphQL */ `
+      query Fragments($withAuthors: Boolean!) {
+        products(first: 10) { edges { node { ...Card } } }
+      }
+      fragment Card on Product {
+        name
+        ... on Product { category { name } }
+        reviews(first: 2) { nodes { rating author @include(if: $withAuthors) { name } } }
+      }
+    `;
+    const withAuthors = await gateway.countStatements(() => gateway.graphql(query, { withAuthors: true }));
+    const withoutAuthors = await gateway.countStatements(() => gateway.graphql(query, { withAuthors: false }));
+    expectNoErrors(withAuthors.result);
+    expectNoErrors(withoutAuthors.result);
+    expect([withAuthors.statements, withoutAuthors.statements]).toEqual([2, 2]);
+    expect(JSON.stringify(withoutAuthors.result.body.data)).not.toContain('author');
+  });
+
+  it('reads a product with its category, reviews and authors in 2 statements', async () => {
+    const response = await gateway.countStatements(() =>
+      gateway.graphql<{ product: { name: string; category: { name: string }; reviews: { nodes: Array<{ body: string; author: { name: string } }> } } }>(
+        '{ product(slug: "product-29") { name category { name } reviews(first: 2) { nodes { body author { name } } } } }',
+      ),
+    );
+    expectNoErrors(response.result);
+    expect(response.result.body.data!.product.reviews.nodes.map((review) => review.body)).toEqual(['Review 5 of Product 29 Garden', 'Review 4 of Product 29 Garden']);
+    expect(response.result.body.data!.product.reviews.nodes[0]!.author.name).toBe('Reviewer 5');
+    expect(response.statements).toBe(2);
   });
 
   it('denies Product.costPrice with a code at its path and keeps the rest of the response', async () => {

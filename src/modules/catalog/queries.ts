@@ -15,7 +15,10 @@ import {
 } from '../../graphql/connection';
 import { badUserInput } from '../../graphql/errors';
 import { fromGlobalId } from '../../graphql/global-id';
+import { connectionItems, lookahead } from '../../graphql/lookahead';
+import type { GraphQLResolveInfo } from 'graphql';
 import { canReadProduct } from './policy';
+import { prefetchProductChildren, productChildren } from './prefetch';
 
 const MAX_SEARCH_LENGTH = 100;
 const MAX_SLUG_LENGTH = 200;
@@ -102,6 +105,7 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
 export async function productsConnection(
   ctx: Context,
   args: PageArgs & { filter?: ProductFilter | null; orderBy?: ProductOrder | null },
+  info?: GraphQLResolveInfo,
 ): Promise<ConnectionModel<Product>> {
   const order = args.orderBy ?? DEFAULT_ORDER;
   const column = SORT_COLUMNS[order.field];
@@ -128,6 +132,9 @@ export async function productsConnection(
     take: page.size + 1,
   });
   for (const row of rows) ctx.loaders.catalog.productById.prime(row.id, row);
+  // The page's reviews, their authors and the categories in one more statement, when they are selected.
+  const children = info ? productChildren(connectionItems(lookahead(info))) : null;
+  if (children) await prefetchProductChildren(ctx, rows.slice(0, page.size), children);
   return buildConnection(rows, page, (row) => [sortValue(row, column), row.id], () => ctx.db.product.count({ where }));
 }
 
@@ -135,7 +142,7 @@ export async function productsConnection(
  * A published product by global ID or slug (exactly one must be given).
  * @throws BAD_USER_INPUT when neither or both are given, or the ID is invalid.
  */
-export async function findProduct(ctx: Context, args: { id?: string | null; slug?: string | null }): Promise<Product | null> {
+export async function findProduct(ctx: Context, args: { id?: string | null; slug?: string | null }, info?: GraphQLResolveInfo): Promise<Product | null> {
   if ((args.id == null) === (args.slug == null)) {
     throw badUserInput('Give exactly one of "id" and "slug".', args.id == null ? 'id' : 'slug');
   }
@@ -146,7 +153,10 @@ export async function findProduct(ctx: Context, args: { id?: string | null; slug
     const slug = args.slug ?? '';
     product = slug.length > MAX_SLUG_LENGTH ? null : await ctx.db.product.findUnique({ where: { slug } });
   }
-  return product && canReadProduct(ctx.viewer, product) ? product : null;
+  if (!product || !canReadProduct(ctx.viewer, product)) return null;
+  const children = info ? productChildren(lookahead(info)) : null;
+  if (children) await prefetchProductChildren(ctx, [product], children);
+  return product;
 }
 
 /** Loads a product for a node lookup; unpublished products are visible to staff only. */

@@ -22,8 +22,8 @@ function optionalCategoryId(globalId: string | null | undefined): number | null 
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    product: (_, args, ctx) => catalog.findProduct(ctx, args),
-    products: (_, args, ctx) => catalog.productsConnection(ctx, args),
+    product: (_, args, ctx, info) => catalog.findProduct(ctx, args, info),
+    products: (_, args, ctx, info) => catalog.productsConnection(ctx, args, info),
     category: (_, { slug }, ctx) => catalog.findCategoryBySlug(ctx, slug),
     categories: (_, __, ctx) => catalog.listCategories(ctx),
   },

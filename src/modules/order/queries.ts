@@ -10,7 +10,7 @@ import { findVisibleOrder } from './service';
 /** `User.orders`: a user's orders, newest first, batched across users by the loader. */
 export async function userOrders(ctx: Context, user: User, args: PageArgs): Promise<ConnectionModel<Order>> {
   const connection = await childConnection(ctx.loaders.order.orderPageByUser, user.id, args, () => ctx.loaders.order.orderCountByUser.load(user.id));
-  for (const { node } of connection.edges) ctx.loaders.order.orderById.prime(node.id, node);
+  for (const node of connection.nodes) ctx.loaders.order.orderById.prime(node.id, node);
   return connection;
 }
 
