@@ -4,6 +4,7 @@ import {
   createSourceEventStream,
   execute,
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   parse,
@@ -24,6 +25,9 @@ import { ErrorCode } from '../graphql/errors';
 import { classifyError } from '../graphql/faults';
 import { createErrorFormatter } from '../graphql/plugins/masking';
 import { findTextInputError } from '../graphql/plugins/text-input';
+import { isTokenLimit, limitParseOptions, limitValidationRules, tooComplex } from '../graphql/plugins/limits';
+import { withoutSuggestion } from '../graphql/plugins/suggestions';
+import { requestedCost } from '../graphql/cost/requested-cost';
 import { authenticate } from '../modules/account/authentication';
 import { createLoaders } from '../registry';
 
@@ -156,7 +160,16 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
   const { config, db, log } = shared;
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: MAX_PAYLOAD_BYTES });
   const sessions = new WeakMap<WebSocket, Session>();
-  const validationRules = config.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const limits = config.queryLimits;
+  const validationRules = [
+    ...(config.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule]),
+    ...limitValidationRules(limits),
+  ];
+  // As over HTTP: no "Did you mean …?" where the schema is not to be read (production, or introspection off).
+  const hideSuggestion = (error: GraphQLError): GraphQLError =>
+    config.isProduction || !config.introspection
+      ? new GraphQLError(withoutSuggestion(error.message), { nodes: error.nodes, source: error.source, positions: error.positions, extensions: error.extensions })
+      : error;
   const formatError = createErrorFormatter({ mask: config.isProduction });
   // Each subscription's way to build a fresh context for one event, by the subscription's own context.
   const eventContexts = new WeakMap<object, () => Promise<Context>>();
@@ -233,15 +246,17 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
           shared.metrics?.rateLimitRefused('subscriptions_per_connection');
           return [new GraphQLError(`At most ${MAX_OPERATIONS_PER_CONNECTION} subscriptions per connection.`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
         }
+        // The limits of HTTP (tokens, depth, aliases, directives, cost) hold here too, before anything runs.
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, limitParseOptions(limits));
         } catch (error) {
-          if (error instanceof GraphQLError) return [coded(error, 'GRAPHQL_PARSE_FAILED')];
-          throw error;
+          if (!(error instanceof GraphQLError)) throw error;
+          if (isTokenLimit(payload.query, limits.maxTokens, error)) return [tooComplex('tokens', limits.maxTokens)];
+          return [hideSuggestion(coded(error, 'GRAPHQL_PARSE_FAILED'))];
         }
         const invalid = validate(schema, document, validationRules);
-        if (invalid.length > 0) return invalid.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'));
+        if (invalid.length > 0) return invalid.map((error) => hideSuggestion(error.extensions?.code ? error : coded(error, 'GRAPHQL_VALIDATION_FAILED')));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify the operation to run.', { extensions: { code: 'BAD_REQUEST' } })];
         if (operation.operation !== 'subscription') {
@@ -250,6 +265,17 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
         // The same edge check of text input as over HTTP: nothing malformed reaches a resolver.
         const badText = findTextInputError(schema, document, operation, payload.variables ?? undefined);
         if (badText) return [badText];
+        const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 1 });
+        if (variables.coerced) {
+          let cost: number;
+          try {
+            cost = Math.ceil(requestedCost(schema, document, operation, variables.coerced));
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+          if (cost > limits.maxCost) return [tooComplex('cost', limits.maxCost, cost)];
+        }
 
         const requestId = randomUUID();
         // Counted before the context is built (it awaits the database), so a burst of subscribe messages cannot pass the cap.

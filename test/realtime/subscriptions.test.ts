@@ -306,6 +306,24 @@ describe('Subscription.orderStatusChanged', () => {
     expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })]);
   });
 
+  it('holds the limits of HTTP: depth and cost, refused with QUERY_TOO_COMPLEX before anything runs', async () => {
+    const { client } = clientOf(gateway.url, alice);
+    const refusal = (query: string) =>
+      new Promise<unknown>((resolve) => {
+        client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) });
+      });
+    // 14 levels deep (at most 12)
+    const deep = await refusal(
+      'subscription { orderStatusChanged(orderId: "x") { order { items { product { category { products(first: 1) { nodes { category { products(first: 1) { nodes { category { products(first: 1) { nodes { name } } } } } } } } } } } } } }',
+    );
+    // 100 × 100 reviews' authors (at most 1,000 points)
+    const costly = await refusal(
+      'subscription { orderStatusChanged(orderId: "x") { order { items { product { category { products(first: 100) { nodes { reviews(first: 100) { nodes { author { name } } } } } } } } } } }',
+    );
+    expect(deep).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth' }) })]);
+    expect(costly).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' }) })]);
+  });
+
   it('validates the document against the schema', async () => {
     const { client } = clientOf(gateway.url, alice);
     const errors = await new Promise<unknown>((resolve) => {

@@ -71,7 +71,7 @@ export function limitValidationRules(limits: QueryLimits): ValidationRule[] {
  * than `maxTokens` tokens and the failure is at the first token past the
  * limit (a syntax error earlier in the document is reported as one).
  */
-function isTokenLimit(source: string, maxTokens: number, error: GraphQLError): boolean {
+export function isTokenLimit(source: string, maxTokens: number, error: GraphQLError): boolean {
   const lexer = new Lexer(new Source(source));
   try {
     for (let count = 0; ; count += 1) {
