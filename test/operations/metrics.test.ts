@@ -52,6 +52,13 @@ const CATALOG_PAGE = /* GraphQL */ `
   }
 `;
 
+// The categories' product lists are not read ahead: their relations load through DataLoader batches.
+const CATEGORY_PAGES = /* GraphQL */ `
+  query CategoryPages {
+    categories { products(first: 2) { nodes { category { name } reviews(first: 3) { nodes { author { name } } } } } }
+  }
+`;
+
 const ORDER_STATUS = /* GraphQL */ `
   subscription OrderStatus($orderId: ID!) { orderStatusChanged(orderId: $orderId) { status } }
 `;
@@ -70,6 +77,7 @@ describe('/metrics after a catalog page, a refused query, webhooks, a payment an
 
     // a catalog page (a client operation's name)
     expect((await gateway.graphql(CATALOG_PAGE)).body.errors).toBeUndefined();
+    expect((await gateway.graphql(CATEGORY_PAGES)).body.errors).toBeUndefined();
     // a query refused by validation
     expect((await gateway.graphql('query Refused { noSuchField }')).status).toBe(400);
     // a third sign-in attempt at one account, refused by the sign-in limit
@@ -129,17 +137,21 @@ describe('/metrics after a catalog page, a refused query, webhooks, a payment an
   });
 
   it('records the SQL statements of each operation', () => {
-    // then the catalog page's own statements are recorded (products, categories, reviews, authors), not the
-    // background jobs' that ran meanwhile
+    // then the catalog page's own statements are recorded (the products; their categories, reviews and authors
+    // read ahead together), not the background jobs' that ran meanwhile
     expect(value(text, 'graphql_sql_statements_count', { operation: 'CatalogPage' })).toBe(1);
-    expect(value(text, 'graphql_sql_statements_sum', { operation: 'CatalogPage' })).toBe(4);
-    expect(value(text, 'graphql_sql_statements_bucket', { operation: 'CatalogPage', le: '4' })).toBe(1);
-    expect(value(text, 'graphql_sql_statements_bucket', { operation: 'CatalogPage', le: '3' })).toBe(0);
+    expect(value(text, 'graphql_sql_statements_sum', { operation: 'CatalogPage' })).toBe(2);
+    expect(value(text, 'graphql_sql_statements_bucket', { operation: 'CatalogPage', le: '2' })).toBe(1);
+    expect(value(text, 'graphql_sql_statements_bucket', { operation: 'CatalogPage', le: '1' })).toBe(0);
+    // and the category pages' (categories; their products; the products' categories, reviews, authors)
+    expect(value(text, 'graphql_sql_statements_sum', { operation: 'CategoryPages' })).toBe(5);
   });
 
   it('records DataLoader batch sizes by loader', () => {
-    // then the page's five products had their reviews fetched in one batch of five, and their 3 categories in one of three
-    expect(value(text, 'dataloader_batch_size_sum', { loader: 'reviewPageByProduct' })).toBe(5);
+    // then the 3 categories' product pages came in one batch of three, their six products' reviews in one batch
+    // of six and the products' 3 categories in one of three
+    expect(value(text, 'dataloader_batch_size_sum', { loader: 'productPageByCategory' })).toBe(3);
+    expect(value(text, 'dataloader_batch_size_sum', { loader: 'reviewPageByProduct' })).toBe(6);
     expect(value(text, 'dataloader_batch_size_count', { loader: 'reviewPageByProduct' })).toBe(1);
     expect(value(text, 'dataloader_batch_size_sum', { loader: 'categoryById' })).toBe(3);
     expect(samples(text, 'dataloader_batch_size_count').map((sample) => sample.labels.loader)).not.toContain('unnamed');
