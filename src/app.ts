@@ -246,6 +246,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pubsub,
     payments: paymentProvider,
     metrics: observability.metrics,
+    budget: rateLimits.budget,
     path: '/graphql',
   });
   observability.metrics.countSubscriptions(() => subscriptions.openSubscriptions());

@@ -28,6 +28,9 @@ import { findTextInputError } from '../graphql/plugins/text-input';
 import { isTokenLimit, limitParseOptions, limitValidationRules, tooComplex } from '../graphql/plugins/limits';
 import { withoutSuggestion } from '../graphql/plugins/suggestions';
 import { requestedCost } from '../graphql/cost/requested-cost';
+import { rateLimited } from '../graphql/plugins/rate-limit';
+import type { CostBudget } from '../rate-limit/budget';
+import { budgetKey } from '../rate-limit/client-key';
 import { authenticate } from '../modules/account/authentication';
 import { createLoaders } from '../registry';
 
@@ -65,6 +68,8 @@ export interface SubscriptionServerOptions extends SharedContextInput {
   schema: GraphQLSchema;
   /** The GraphQL endpoint's path, e.g. '/graphql'. */
   path: string;
+  /** The clients' cost budgets (the ones HTTP requests draw on); null or absent when rate limiting is off. */
+  budget?: CostBudget | null;
 }
 
 export interface SubscriptionServer {
@@ -98,6 +103,12 @@ function isUnauthenticated(error: unknown): error is GraphQLError {
 }
 
 /** The same error with a code, so the masking formatter treats it as the client's (Apollo codes these the same way). */
+/** An error of the HTTP path for a socket: its `http` extension (status, headers) means nothing here and is dropped. */
+function overSocket(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions });
+}
+
 function coded(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
 }
@@ -156,7 +167,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * bad one it is closed with 4403. A socket lives no longer than its token:
  * it is closed with 4401 when the token expires.
  */
-export function attachSubscriptionServer({ httpServer, schema, path, ...shared }: SubscriptionServerOptions): SubscriptionServer {
+export function attachSubscriptionServer({ httpServer, schema, path, budget = null, ...shared }: SubscriptionServerOptions): SubscriptionServer {
   const { config, db, log } = shared;
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: MAX_PAYLOAD_BYTES });
   const sessions = new WeakMap<WebSocket, Session>();
@@ -252,11 +263,11 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
           document = parse(payload.query, limitParseOptions(limits));
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
-          if (isTokenLimit(payload.query, limits.maxTokens, error)) return [tooComplex('tokens', limits.maxTokens)];
+          if (isTokenLimit(payload.query, limits.maxTokens, error)) return [overSocket(tooComplex('tokens', limits.maxTokens))];
           return [hideSuggestion(coded(error, 'GRAPHQL_PARSE_FAILED'))];
         }
         const invalid = validate(schema, document, validationRules);
-        if (invalid.length > 0) return invalid.map((error) => hideSuggestion(error.extensions?.code ? error : coded(error, 'GRAPHQL_VALIDATION_FAILED')));
+        if (invalid.length > 0) return invalid.map((error) => hideSuggestion(error.extensions?.code ? overSocket(error) : coded(error, 'GRAPHQL_VALIDATION_FAILED')));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify the operation to run.', { extensions: { code: 'BAD_REQUEST' } })];
         if (operation.operation !== 'subscription') {
@@ -274,7 +285,22 @@ export function attachSubscriptionServer({ httpServer, schema, path, ...shared }
             if (error instanceof GraphQLError) return [error];
             throw error;
           }
-          if (cost > limits.maxCost) return [tooComplex('cost', limits.maxCost, cost)];
+          if (cost > limits.maxCost) return [overSocket(tooComplex('cost', limits.maxCost, cost))];
+          // A subscription is charged its requested cost once, from the budget the client's HTTP requests draw on,
+          // so subscribing in a loop is limited like querying in one.
+          if (budget && cost > 0) {
+            const key = budgetKey(session.userId === null ? null : { id: session.userId }, connection.extra.request.socket.remoteAddress);
+            const taken = await budget.take(key, cost);
+            if (!taken.granted) {
+              shared.metrics?.rateLimitRefused('cost_budget');
+              return [
+                overSocket(rateLimited(
+                  `The cost budget holds ${taken.status.currentlyAvailable} of the ${cost} points this subscription needs; it refills ${taken.status.restoreRate} per second.`,
+                  taken.retryAfterSeconds,
+                )),
+              ];
+            }
+          }
         }
 
         const requestId = randomUUID();

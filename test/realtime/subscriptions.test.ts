@@ -322,6 +322,8 @@ describe('Subscription.orderStatusChanged', () => {
     );
     expect(deep).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth' }) })]);
     expect(costly).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' }) })]);
+    // (HTTP's status and headers are not part of a socket's error)
+    expect(JSON.stringify([deep, costly])).not.toContain('"http"');
   });
 
   it('validates the document against the schema', async () => {
@@ -446,5 +448,39 @@ if (!REDIS_URL) {
       await pubsubB.close();
       await admin.quit();
     }
+  });
+});
+
+describe('subscriptions and the cost budget', () => {
+  let limited: TestGateway;
+  let customer: Customer;
+  beforeAll(async () => {
+    // a budget of 30 points that refills 1 point a second
+    limited = await startTestGateway({ seed: seedAccountsWithCatalog, env: { MAX_QUERY_COST: '30', RATE_LIMIT_POINTS: '30', RATE_LIMIT_RESTORE_RATE: '1' } });
+    customer = await signedIn(limited, ACCOUNTS.alice.email);
+  });
+  afterAll(() => limited?.close());
+
+  it('charges each subscription its cost and refuses one the budget cannot hold with RATE_LIMITED', async () => {
+    // when alice subscribes three times in a row to a subscription of 22 points (each answered at once: the
+    // order ID is not one)
+    const { client } = clientOf(limited.url, customer);
+    const codes: unknown[] = [];
+    let refusal: { message: string; extensions?: Record<string, unknown> } | undefined;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const errors = await new Promise<Array<{ message: string; extensions?: Record<string, unknown> }>>((resolve) => {
+        const seen: Array<{ message: string; extensions?: Record<string, unknown> }> = [];
+        client.subscribe(
+          { query: 'subscription { orderStatusChanged(orderId: "x") { status order { id items { productName } } } }' },
+          { next: (result) => seen.push(...((result.errors ?? []) as typeof seen)), error: (error) => resolve(error as typeof seen), complete: () => resolve(seen) },
+        );
+      });
+      codes.push(errors[0]?.extensions?.code);
+      if (errors[0]?.extensions?.code === 'RATE_LIMITED') refusal ??= errors[0];
+    }
+
+    // then the first ran (and failed on its argument), taking 22 of the 30 points, and the next two were refused
+    expect(codes).toEqual(['BAD_USER_INPUT', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(refusal?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
   });
 });
