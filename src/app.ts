@@ -22,6 +22,7 @@ import { signInAttemptsPlugin } from './graphql/plugins/rate-limit';
 import { textInputPlugin } from './graphql/plugins/text-input';
 import { unavailablePlugin } from './graphql/plugins/unavailable';
 import { setUpPersistedOperations } from './graphql/persisted/setup';
+import { compiledExecution } from './graphql/executor';
 import { createSchema } from './graphql/schema';
 import { authRoutes } from './http/auth/routes';
 import { ReturnUrls } from './http/auth/return-url';
@@ -120,7 +121,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const observability = await createObservability({ config, statements: database.statements, log, tracing: options.tracing });
 
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, executed by compiled queries (src/graphql/executor.ts).
+    gateway: compiledExecution(schema),
     // Off or on by introspectionPlugin, which unlike Apollo's own rule lets `__type` probes of no type answer null.
     introspection: true,
     csrfPrevention: true,
