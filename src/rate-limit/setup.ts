@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { createAttemptLimiter, type AttemptLimiter } from './attempts';
 import { createMemoryBudget, type CostBudget } from './budget';
 import { createRedisBudget } from './redis-budget';
+import { closeRedis } from '../db/redis';
 
 export interface RateLimits {
   /** Null when rate limiting is off. */
@@ -42,8 +43,7 @@ export function createRateLimits(config: RateLimitConfig, redisUrl: string | und
     signIn: createAttemptLimiter(signInSettings, config.redisPrefix, redis),
     async close() {
       await budget.close();
-      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-      else redis.disconnect();
+      await closeRedis(redis);
     },
   };
 }

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import type { Logger } from '../logger';
 import type { PubSub } from './pubsub';
 import { createSubscriberQueue, type SubscriberQueue } from './subscriber-queue';
+import { closeRedis } from '../db/redis';
 
 export interface RedisPubSubOptions {
   /** Put before every topic to make the Redis channel name, so several deployments (or test runs) can share one Redis. */
@@ -11,8 +12,6 @@ export interface RedisPubSubOptions {
 }
 
 const DEFAULT_CHANNEL_PREFIX = 'storefront:';
-/** How long `close()` waits for Redis to acknowledge QUIT before dropping the connection. */
-const QUIT_TIMEOUT_MS = 2_000;
 
 /** Logs a connection's failure once per outage (ioredis reports every reconnection attempt) and its recovery. */
 function watch(connection: Redis, role: 'publisher' | 'subscriber', log: Logger): void {
@@ -29,19 +28,6 @@ function watch(connection: Redis, role: 'publisher' | 'subscriber', log: Logger)
   });
 }
 
-async function shut(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') return connection.disconnect();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => resolve(connection.disconnect()), QUIT_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([connection.quit().then(() => undefined, () => connection.disconnect()), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Pub/sub over Redis, so an event published on one gateway instance reaches
@@ -119,7 +105,7 @@ export function createRedisPubSub(url: string, log: Logger, options: RedisPubSub
       closed = true;
       for (const subscribers of [...channels.values()]) for (const queue of [...subscribers]) queue.end();
       channels.clear();
-      await Promise.all([shut(publisher), shut(subscriber)]);
+      await Promise.all([closeRedis(publisher), closeRedis(subscriber)]);
     },
   };
 }

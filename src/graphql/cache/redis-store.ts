@@ -1,11 +1,10 @@
 import Redis from 'ioredis';
 import type { Logger } from '../../logger';
 import type { ResponseStore } from './store';
+import { closeRedis } from '../../db/redis';
 
 /** A lookup waits no longer than this: executing the query is the fallback, and it is rarely slower. */
 const COMMAND_TIMEOUT_MS = 500;
-/** How long `close()` waits for Redis to acknowledge QUIT before dropping the connection. */
-const QUIT_TIMEOUT_MS = 2_000;
 /**
  * The generation counter of a database nobody invalidated for this long is
  * dropped (so abandoned namespaces do not pile up). Safe: when it is gone,
@@ -91,20 +90,6 @@ export function createRedisResponseStore(url: string, namespace: string, log: Lo
       // ioredis keeps reconnecting in the background after a failed first attempt.
       await redis.connect().catch(failed);
     },
-    async close() {
-      if (redis.status !== 'ready') {
-        redis.disconnect();
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(() => resolve(redis.disconnect()), QUIT_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([redis.quit().then(() => undefined, () => redis.disconnect()), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    close: () => closeRedis(redis),
   };
 }

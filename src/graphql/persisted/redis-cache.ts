@@ -1,13 +1,12 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import Redis from 'ioredis';
 import type { Logger } from '../../logger';
+import { closeRedis } from '../../db/redis';
 
 /** Put before every key, so the gateway's entries can be told apart from anything else in the same Redis. */
 const KEY_PREFIX = 'storefront:';
 /** A lookup waits no longer than this: a slow Redis must not hold a request up (a miss only costs the client a resend). */
 const COMMAND_TIMEOUT_MS = 1_000;
-/** How long `close()` waits for Redis to acknowledge QUIT before dropping the connection. */
-const QUIT_TIMEOUT_MS = 2_000;
 
 export interface RedisKeyValueCache extends KeyValueCache<string> {
   /** Waits until the connection is up (or has failed once), so the first requests find it ready. */
@@ -71,20 +70,6 @@ export function createRedisKeyValueCache(url: string, log: Logger): RedisKeyValu
       // ioredis keeps reconnecting in the background after a failed first attempt.
       await redis.connect().catch(failed);
     },
-    async close() {
-      if (redis.status !== 'ready') {
-        redis.disconnect();
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(() => resolve(redis.disconnect()), QUIT_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([redis.quit().then(() => undefined, () => redis.disconnect()), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    close: () => closeRedis(redis),
   };
 }
