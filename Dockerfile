@@ -52,4 +52,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # What `npm start` runs, without npm in front of it: PID 1 is the gateway, so
 # SIGTERM from `docker stop` reaches it directly, and it drains
 # (SHUTDOWN_GRACE_MS, SHUTDOWN_TIMEOUT_MS) and exits 0.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/server.ts"]
