@@ -198,6 +198,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         payments: paymentProvider,
         catalogChanged: responseCache.invalidate,
         metrics: observability.metrics,
+        batches: observability.batches,
       }),
   });
   // GraphQL first: nearly every request is one, and need not pass the other routes' matching.
@@ -208,8 +209,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     requestDeadline(config.requestTimeoutMs, log),
     persisted.guard,
     (req, res, next) => {
-      // Every statement this request causes, loader batches included, is counted here.
-      const stats: WorkStats = { statements: 0, batches: observability.batches };
+      // Every statement this request causes, loader batches included, is counted here (when counted at all: SQL_STATEMENTS_PER_REQUEST).
+      const stats: WorkStats = { statements: config.statementsPerRequest ? 0 : null };
       res.locals.stats = stats;
       observability.runRequest(req, res, () => database.statements.run(stats, () => graphqlHandler(req, res, next)));
     },

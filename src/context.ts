@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Viewer } from './core/viewer';
 import { isDatabaseUnavailable } from './db/errors';
+import type { BatchObserver } from './db/batch';
 import type { Db, WorkStats } from './db/prisma';
 import { serviceUnavailable } from './graphql/errors';
 import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from './graphql/faults';
@@ -74,13 +75,15 @@ export interface ContextInput {
   metrics?: Metrics;
   /** The response cache's invalidation (none: nothing is cached where this context is used). */
   catalogChanged?: () => Promise<void>;
+  /** Watches the request's DataLoader batches (metrics, tracing). */
+  batches?: BatchObserver;
 }
 
 const nothingCached = async (): Promise<void> => {};
 
 /** Builds a request's context: fresh loaders, and the viewer from the access token. */
-export async function createContext({ authorization, ...input }: ContextInput): Promise<Context> {
-  const loaders = createLoaders(input.db);
+export async function createContext({ authorization, batches, ...input }: ContextInput): Promise<Context> {
+  const loaders = createLoaders(input.db, batches);
   let viewer: Viewer | null;
   try {
     viewer = await authenticate(authorization, input.config, loaders);

@@ -1,3 +1,4 @@
+import { observingBatches, type BatchObserver } from './db/batch';
 import type { Db } from './db/prisma';
 import type { GatewayModule, NodeLoader } from './graphql/module';
 import type { RuleMap } from './graphql/permissions/engine';
@@ -33,10 +34,25 @@ export type Loaders = { [K in keyof Modules]: ReturnType<Modules[K]['createLoade
 
 const entries = Object.entries(modules) as Array<[keyof Modules, GatewayModule]>;
 
-/** One set of loaders per request (or job), so nothing cached outlives the unit of work that read it. */
-export function createLoaders(db: Db): Loaders {
+/**
+ * One set of loaders per request (or job), so nothing cached outlives the
+ * unit of work that read it. A module's loaders are made when the request
+ * first uses one of them: a catalog page makes none of the order's.
+ * `observe` watches their batches (metrics, tracing).
+ */
+export function createLoaders(db: Db, observe?: BatchObserver): Loaders {
   const loaders: Record<string, object> = {};
-  for (const [name, module] of entries) loaders[name] = module.createLoaders(db);
+  for (const [name, module] of entries) {
+    Object.defineProperty(loaders, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const made = observingBatches(observe, () => module.createLoaders(db));
+        Object.defineProperty(loaders, name, { value: made, enumerable: true });
+        return made;
+      },
+    });
+  }
   return loaders as Loaders;
 }
 

@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import { currentWork } from './prisma';
 
 /**
  * Watches one DataLoader batch: `load` is the batch's work, to be called
@@ -8,15 +7,33 @@ import { currentWork } from './prisma';
  */
 export type BatchObserver = <T>(loader: string, size: number, load: () => Promise<T>) => Promise<T>;
 
+// The observer of the loaders being made right now: set only while `observingBatches` runs, which is synchronous.
+let observerInScope: BatchObserver | undefined;
+
+/**
+ * Makes a set of loaders (`create` runs synchronously) whose batches
+ * `observe` watches: each `namedBatch` made meanwhile takes it. The observer
+ * travels with the loaders, not with the async context, so watching batches
+ * costs nothing per promise.
+ */
+export function observingBatches<T>(observe: BatchObserver | undefined, create: () => T): T {
+  const previous = observerInScope;
+  observerInScope = observe;
+  try {
+    return create();
+  } finally {
+    observerInScope = previous;
+  }
+}
+
 /**
  * A DataLoader batch function, named so metrics and traces can tell loaders
- * apart. Outside an observed unit of work it costs one context lookup.
+ * apart; watched by the observer of `observingBatches`, if it was made inside one.
  */
 export function namedBatch<K, V>(name: string, batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>) {
-  return (keys: readonly K[]): Promise<ArrayLike<V | Error>> => {
-    const observe = currentWork()?.batches;
-    return observe ? observe(name, keys.length, () => batch(keys)) : batch(keys);
-  };
+  const observe = observerInScope;
+  if (!observe) return batch;
+  return (keys: readonly K[]): Promise<ArrayLike<V | Error>> => observe(name, keys.length, () => batch(keys));
 }
 
 /**

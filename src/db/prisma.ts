@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
-import type { BatchObserver } from './batch';
 
 export type Db = PrismaClient;
 
@@ -10,18 +9,12 @@ const CONNECT_TIMEOUT_MS = 3000;
 
 /** Per-unit-of-work statistics: how many SQL statements one GraphQL request sent. */
 export interface WorkStats {
-  statements: number;
-  /** Observes this unit of work's DataLoader batches (metrics, tracing; see src/db/batch.ts); absent, batches run bare. */
-  batches?: BatchObserver;
+  /** Statements sent so far; null when this request's statements are not counted (SQL_STATEMENTS_PER_REQUEST). */
+  statements: number | null;
 }
 
-// One scope for every counter: a DataLoader batch finds its unit of work here without knowing which database it reads.
+// One scope for every counter, entered only by requests whose statements are counted.
 const workScope = new AsyncLocalStorage<WorkStats>();
-
-/** The unit of work (GraphQL request) the caller runs in, if any. */
-export function currentWork(): WorkStats | undefined {
-  return workScope.getStore();
-}
 
 /** One statement as Prisma reports it: when it was sent, how long it took (ms), its SQL (placeholders only, never the values). */
 export interface StatementEvent {
@@ -48,15 +41,19 @@ export class StatementCounter {
     };
   }
 
-  /** Runs `work` with `stats` counting the statements it (and everything it starts) sends. */
+  /**
+   * Runs `work` with `stats` counting the statements it (and everything it
+   * starts) sends; with `stats.statements` null it just runs it, and the
+   * process's promises stay free of the async-context hook.
+   */
   run<T>(stats: WorkStats, work: () => T): T {
-    return workScope.run(stats, work);
+    return stats.statements === null ? work() : workScope.run(stats, work);
   }
 
   record(statement?: StatementEvent): void {
     this.total += 1;
     const stats = workScope.getStore();
-    if (stats) stats.statements += 1;
+    if (stats?.statements != null) stats.statements += 1;
     if (statement && this.listeners.length > 0) for (const listener of this.listeners) listener(statement);
   }
 }

@@ -29,7 +29,8 @@ export interface CompletedRequest {
   operation: string | null | undefined;
   outcome: RequestOutcome;
   seconds: number;
-  statements: number;
+  /** Null when the request's statements are not counted (SQL_STATEMENTS_PER_REQUEST). */
+  statements: number | null;
   errorCodes: readonly string[];
 }
 
@@ -153,7 +154,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     requestCompleted(request) {
       const operation = operationLabel(request.operation);
       requestDuration.observe({ operation, outcome: request.outcome }, request.seconds);
-      statements.observe({ operation }, request.statements);
+      if (request.statements !== null) statements.observe({ operation }, request.statements);
       for (const code of request.errorCodes) errors.inc({ code: codes.label(code) });
     },
     errorAnswered(code) {

@@ -24,7 +24,7 @@ export function tracingPlugin(operationLabel: (name: string | null | undefined) 
           const codes = errorCodesOf(response);
           const outcome = outcomeOf(codes);
           span.setAttribute('storefront.outcome', outcome);
-          span.setAttribute('storefront.sql_statements', contextValue.stats.statements);
+          if (contextValue.stats.statements !== null) span.setAttribute('storefront.sql_statements', contextValue.stats.statements);
           if (codes.length > 0) span.setAttribute('storefront.error_codes', codes);
           if (outcome === 'server_error' || outcome === 'unavailable') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
         },

@@ -82,3 +82,20 @@ describe('sign-in configuration', () => {
     ]);
   });
 });
+
+describe('SQL_STATEMENTS_PER_REQUEST', () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-bytes!', PAYMENT_PROVIDER_URL: 'https://payments.example.com', PAYMENT_API_KEY: 'sk_live_x', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' };
+
+  it('counts per request by default outside production, and in production only when tracing is on or asked', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).statementsPerRequest).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).statementsPerRequest).toBe(true);
+    expect(loadConfig(production).statementsPerRequest).toBe(false);
+    expect(loadConfig({ ...production, OTEL_TRACES_EXPORTER: 'console' }).statementsPerRequest).toBe(true);
+    expect(loadConfig({ ...production, SQL_STATEMENTS_PER_REQUEST: 'true' }).statementsPerRequest).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', SQL_STATEMENTS_PER_REQUEST: 'false' }).statementsPerRequest).toBe(false);
+  });
+
+  it('refuses a value that is not a boolean', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', SQL_STATEMENTS_PER_REQUEST: 'sometimes' })).toThrow(/SQL_STATEMENTS_PER_REQUEST/);
+  });
+});

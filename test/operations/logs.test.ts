@@ -64,3 +64,34 @@ it('never logs a password, a token, a client secret or a signing secret', async 
   // and not one secret
   for (const secret of secrets) expect(text).not.toContain(secret);
 });
+
+describe('SQL statements on the request log line (SQL_STATEMENTS_PER_REQUEST)', () => {
+  const page = '{ products(first: 5) { nodes { name category { name } reviews(first: 2) { nodes { rating author { name } } } } } }';
+
+  async function logLineOf(env: Record<string, string>, requestId: string) {
+    const captured: string[] = [];
+    const quiet = createLogger({ logLevel: 'info', logFormat: 'json' }, { write: (line: string) => void captured.push(line) });
+    const other = await startTestGateway({ seed: seedAccountsWithCatalog, log: quiet, env });
+    try {
+      const { result, statements } = await other.countStatements(() => other.graphql<any>(page, {}, { 'x-request-id': requestId }));
+      expect(result.body.errors).toBeUndefined();
+      const line = captured.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.requestId === requestId && entry.msg === 'graphql request');
+      return { line: line!, statements };
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('are counted on each line outside production, as many as the database was sent', async () => {
+    const { line, statements } = await logLineOf({}, 'counted-1');
+    expect(statements).toBe(2);
+    expect(line.sqlStatements).toBe(statements);
+  });
+
+  it('are left out when turned off (the production default), and the request is served the same', async () => {
+    const { line, statements } = await logLineOf({ SQL_STATEMENTS_PER_REQUEST: 'false' }, 'uncounted-1');
+    expect(statements).toBe(2);
+    expect(line).not.toHaveProperty('sqlStatements');
+    expect(line).toEqual(expect.objectContaining({ operationName: null, errorCodes: [] }));
+  });
+});
