@@ -4,7 +4,7 @@
 import type { Context, ServiceContext } from '../../context';
 import { parseAmount } from '../../core/money';
 import type { ProductFilter, ProductOrder, ProductSortField } from '../../generated/graphql';
-import type { Category, Prisma, Product, Review } from '../../generated/prisma/client';
+import { Prisma, type Category, type Product, type Review } from '../../generated/prisma/client';
 import {
   buildConnection,
   childConnection,
@@ -18,7 +18,7 @@ import { fromGlobalId } from '../../graphql/global-id';
 import { connectionItems, lookahead } from '../../graphql/lookahead';
 import type { GraphQLResolveInfo } from 'graphql';
 import { canReadProduct } from './policy';
-import { prefetchProductChildren, productChildren } from './prefetch';
+import { NO_CHILDREN, productChildren, readProducts } from './product-page';
 
 const MAX_SEARCH_LENGTH = 100;
 const MAX_SLUG_LENGTH = 200;
@@ -61,12 +61,13 @@ function decodeAmount(amount: string, argument: string): number {
   return cents;
 }
 
-function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWhereInput[] {
-  const conditions: Prisma.ProductWhereInput[] = [{ published: true }];
+/** The conditions of a product filter on the table aliased `p`, published products only. */
+function filterConditions(filter: ProductFilter | null | undefined): Prisma.Sql[] {
+  const conditions: Prisma.Sql[] = [Prisma.sql`p."published"`];
   if (!filter) return conditions;
   if (filter.categorySlug != null) {
     if (filter.categorySlug.length > MAX_SLUG_LENGTH) throw badUserInput('"filter.categorySlug" is too long.', 'filter.categorySlug');
-    conditions.push({ category: { slug: filter.categorySlug } });
+    conditions.push(Prisma.sql`p."categoryId" IN (SELECT c."id" FROM "Category" c WHERE c."slug" = ${filter.categorySlug})`);
   }
   if (filter.search != null) {
     const search = filter.search.trim();
@@ -74,14 +75,9 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
       throw badUserInput(`"filter.search" must be at most ${MAX_SEARCH_LENGTH} characters.`, 'filter.search');
     }
     if (search) {
-      // LIKE wildcards in the text are meant literally.
-      const literal = search.replace(/[\\%_]/g, '\\$&');
-      conditions.push({
-        OR: [
-          { name: { contains: literal, mode: 'insensitive' } },
-          { description: { contains: literal, mode: 'insensitive' } },
-        ],
-      });
+      // LIKE wildcards in the text are meant literally (backslash is ILIKE's escape character).
+      const pattern = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
+      conditions.push(Prisma.sql`(p."name" ILIKE ${pattern} OR p."description" ILIKE ${pattern})`);
     }
   }
   const min = filter.minPrice != null ? decodeAmount(filter.minPrice, 'filter.minPrice') : undefined;
@@ -90,16 +86,32 @@ function filterWhere(filter: ProductFilter | null | undefined): Prisma.ProductWh
     throw badUserInput('"filter.minPrice" must not be above "filter.maxPrice".', 'filter.minPrice');
   }
   // Prices are 32-bit cents: a bound beyond that is as good as the largest price.
-  const clamp = (cents: number | undefined) => (cents === undefined ? undefined : Math.min(cents, MAX_PRICE_CENTS));
-  if (min !== undefined || max !== undefined) conditions.push({ priceCents: { gte: clamp(min), lte: clamp(max) } });
-  if (filter.inStock != null) conditions.push({ stockQuantity: filter.inStock ? { gt: 0 } : { lte: 0 } });
+  if (min !== undefined) conditions.push(Prisma.sql`p."priceCents" >= ${Math.min(min, MAX_PRICE_CENTS)}`);
+  if (max !== undefined) conditions.push(Prisma.sql`p."priceCents" <= ${Math.min(max, MAX_PRICE_CENTS)}`);
+  if (filter.inStock != null) conditions.push(filter.inStock ? Prisma.sql`p."stockQuantity" > 0` : Prisma.sql`p."stockQuantity" <= 0`);
   return conditions;
+}
+
+/** Rows after (or, `ascending` false, before) the cursor's position in (column, id) order. */
+function afterCursor(column: SortColumn, value: string | number | Date, id: number, ascending: boolean): Prisma.Sql {
+  const col = Prisma.raw(`p."${column}"`);
+  const op = Prisma.raw(ascending ? '>' : '<');
+  // A timestamp(3) column holds UTC; the cursor's instant is compared as such, whatever the session's time zone.
+  const at = value instanceof Date ? Prisma.sql`(${value.toISOString()}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`${value}`;
+  return Prisma.sql`(${col} ${op} ${at} OR (${col} = ${at} AND p."id" ${op} ${id}))`;
+}
+
+async function countProducts(ctx: ServiceContext, where: Prisma.Sql): Promise<number> {
+  const [row] = await ctx.db.$queryRaw<Array<{ count: number }>>`SELECT count(*)::int AS "count" FROM "Product" p WHERE ${where}`;
+  return row?.count ?? 0;
 }
 
 /**
  * The catalog's published products as a Relay connection, with keyset
  * pagination on (sort column, id): every page is one indexed statement,
- * however deep, and `totalCount` is a second one only when asked for.
+ * however deep, with the children the client selected on its products
+ * (categories, first reviews, authors) read in the same statement;
+ * `totalCount` is a second one only when asked for.
  * @throws BAD_USER_INPUT for invalid pagination, cursors or filters.
  */
 export async function productsConnection(
@@ -111,31 +123,26 @@ export async function productsConnection(
   const column = SORT_COLUMNS[order.field];
   // The direction is not part of the key: a cursor stays valid when the client flips it.
   const page = parsePageArgs(args, order.field);
-  const conditions = filterWhere(args.filter);
-  const where: Prisma.ProductWhereInput = { AND: conditions };
+  const conditions = filterConditions(args.filter);
+  const where = Prisma.join(conditions, ' AND ');
 
   // Reading backwards is reading the reversed order forwards.
   const ascending = (order.direction === 'ASC') === (page.direction === 'forward');
-  const sort = ascending ? 'asc' : 'desc';
   const pageConditions = [...conditions];
   if (page.cursor) {
     const argument = page.direction === 'forward' ? 'after' : 'before';
-    const value = cursorSortValue(page.cursor[0], column, argument);
-    const op = ascending ? 'gt' : 'lt';
-    pageConditions.push({
-      OR: [{ [column]: { [op]: value } }, { [column]: value, id: { [op]: page.cursor[1] } }],
-    } as Prisma.ProductWhereInput);
+    pageConditions.push(afterCursor(column, cursorSortValue(page.cursor[0], column, argument), page.cursor[1], ascending));
   }
-  const rows = page.size === 0 ? [] : await ctx.db.product.findMany({
-    where: { AND: pageConditions },
-    orderBy: [{ [column]: sort }, { id: sort }],
-    take: page.size + 1,
-  });
-  for (const row of rows) ctx.loaders.catalog.productById.prime(row.id, row);
-  // The page's reviews, their authors and the categories in one more statement, when they are selected.
-  const children = info ? productChildren(connectionItems(lookahead(info))) : null;
-  if (children) await prefetchProductChildren(ctx, rows.slice(0, page.size), children);
-  return buildConnection(rows, page, (row) => [sortValue(row, column), row.id], () => ctx.db.product.count({ where }));
+  const children = info ? productChildren(connectionItems(lookahead(info))) : NO_CHILDREN;
+  const rows =
+    page.size === 0
+      ? []
+      : await readProducts(
+          ctx,
+          { where: Prisma.join(pageConditions, ' AND '), sortColumn: column, descending: !ascending, take: page.size + 1, shown: page.size },
+          children,
+        );
+  return buildConnection(rows, page, (row) => [sortValue(row, column), row.id], () => countProducts(ctx, where));
 }
 
 /**
@@ -146,17 +153,13 @@ export async function findProduct(ctx: Context, args: { id?: string | null; slug
   if ((args.id == null) === (args.slug == null)) {
     throw badUserInput('Give exactly one of "id" and "slug".', args.id == null ? 'id' : 'slug');
   }
-  let product: Product | null;
-  if (args.id != null) {
-    product = await ctx.loaders.catalog.productById.load(fromGlobalId(args.id, 'Product'));
-  } else {
-    const slug = args.slug ?? '';
-    product = slug.length > MAX_SLUG_LENGTH ? null : await ctx.db.product.findUnique({ where: { slug } });
-  }
-  if (!product || !canReadProduct(ctx.viewer, product)) return null;
-  const children = info ? productChildren(lookahead(info)) : null;
-  if (children) await prefetchProductChildren(ctx, [product], children);
-  return product;
+  const slug = args.slug ?? '';
+  if (args.id == null && slug.length > MAX_SLUG_LENGTH) return null;
+  const where = args.id != null ? Prisma.sql`p."id" = ${fromGlobalId(args.id, 'Product')}` : Prisma.sql`p."slug" = ${slug}`;
+  // The product and the children its client selected, in one statement.
+  const children = info ? productChildren(lookahead(info)) : NO_CHILDREN;
+  const [product] = await readProducts(ctx, { where, sortColumn: 'id', descending: false, take: 1, shown: 1 }, children);
+  return product && canReadProduct(ctx.viewer, product) ? product : null;
 }
 
 /** Loads a product for a node lookup; unpublished products are visible to staff only. */

@@ -1,0 +1,113 @@
+// A page of products and what a storefront shows with each (its category,
+// its first reviews and their authors) in ONE statement: PostgreSQL builds
+// the page and its children as one JSON document, and the loaders are primed
+// with the rows. The resolvers then read them from the loaders as they
+// always do, authorised field by field as always; anything not read ahead
+// (another page size, `after`, other fields) is left to the loaders.
+import type { ServiceContext } from '../../context';
+import { jsonRows } from '../../db/json-rows';
+import { parseNewestFirstPage } from '../../graphql/connection';
+import { connectionItems, type Selected } from '../../graphql/lookahead';
+import { Prisma, type Category, type Product, type Review, type User } from '../../generated/prisma/client';
+
+const PRODUCT_ROWS = jsonRows<Product>(Prisma.ProductScalarFieldEnum, ['createdAt', 'updatedAt']);
+const CATEGORY_ROWS = jsonRows<Category>(Prisma.CategoryScalarFieldEnum, ['createdAt']);
+const REVIEW_ROWS = jsonRows<Review>(Prisma.ReviewScalarFieldEnum, ['createdAt']);
+const USER_ROWS = jsonRows<User>(Prisma.UserScalarFieldEnum, ['createdAt', 'updatedAt']);
+
+/** What to read with a page of products, from what the client selected on each. */
+export interface ProductChildren {
+  category: boolean;
+  /** `reviews(first: n)` without `after`: n + 1 rows per product (one loader key), and whether their authors are selected. */
+  reviews: { take: number; authors: boolean } | null;
+}
+
+export const NO_CHILDREN: ProductChildren = { category: false, reviews: null };
+
+/**
+ * Reads what the client selected on each product. Only the first page of
+ * reviews, of one size, is read ahead; another size, `after`, or arguments
+ * that do not parse are left to the loaders, which also report the errors.
+ */
+export function productChildren(product: Selected): ProductChildren {
+  const category = product.field('category').length > 0;
+  const selections = product.field('reviews');
+  if (selections.length === 0) return { category, reviews: null };
+  const takes = new Set<number>();
+  for (const selection of selections) {
+    if (!selection.args || selection.args.after != null) return { category, reviews: null };
+    try {
+      takes.add(parseNewestFirstPage(selection.args).size + 1);
+    } catch {
+      return { category, reviews: null };
+    }
+  }
+  const [take] = takes;
+  if (takes.size !== 1 || take === undefined || take < 2) return { category, reviews: null };
+  const authors = selections.some((selection) => connectionItems(selection.below).field('author').length > 0);
+  return { category, reviews: { take, authors } };
+}
+
+/** Which products, in which order: conditions on the table aliased `p`, a column to sort by (then by id), how many. */
+export interface ProductSelection {
+  where: Prisma.Sql;
+  /** A column of Product, fixed in code (never input). */
+  sortColumn: keyof Product & string;
+  descending: boolean;
+  /** Rows to read (a connection asks for one more than it shows). */
+  take: number;
+  /** How many of them are shown, and so have their children read. */
+  shown: number;
+}
+
+interface PageDocument {
+  products: unknown[][] | null;
+  categories: unknown[][] | null;
+  reviews: unknown[][] | null;
+  authors: unknown[][] | null;
+}
+
+/**
+ * The products `selection` picks, with the `children` selected, in one
+ * statement; the products, categories, review pages and authors are primed
+ * into the request's loaders. The review rows are those the review page
+ * loader would read (src/modules/catalog/loaders.ts: newest first by
+ * ("createdAt", "id"), per product).
+ */
+export async function readProducts(ctx: ServiceContext, selection: ProductSelection, children: ProductChildren): Promise<Product[]> {
+  const { where, sortColumn, take, shown } = selection;
+  const direction = Prisma.raw(selection.descending ? 'DESC' : 'ASC');
+  const column = Prisma.raw(`"${sortColumn}"`);
+  const { reviews } = children;
+  const [document] = await ctx.db.$queryRaw<PageDocument[]>`
+    WITH page AS (
+      SELECT p.* FROM "Product" p WHERE ${where} ORDER BY p.${column} ${direction}, p."id" ${direction} LIMIT ${take}
+    )${
+      reviews
+        ? Prisma.sql`, reviews AS (
+      SELECT r.* FROM (SELECT * FROM page ORDER BY page.${column} ${direction}, page."id" ${direction} LIMIT ${shown}) shown
+      CROSS JOIN LATERAL (
+        SELECT * FROM "Review" x WHERE x."productId" = shown."id" ORDER BY x."createdAt" DESC, x."id" DESC LIMIT ${reviews.take}
+      ) r
+    )`
+        : Prisma.empty
+    }
+    SELECT
+      (SELECT json_agg(${PRODUCT_ROWS.row('page')} ORDER BY page.${column} ${direction}, page."id" ${direction}) FROM page) AS "products",
+      ${children.category ? Prisma.sql`(SELECT json_agg(${CATEGORY_ROWS.row('c')}) FROM "Category" c WHERE c."id" IN (SELECT "categoryId" FROM page))` : Prisma.sql`NULL::json`} AS "categories",
+      ${reviews ? Prisma.sql`(SELECT json_agg(${REVIEW_ROWS.row('reviews')} ORDER BY reviews."productId", reviews."createdAt" DESC, reviews."id" DESC) FROM reviews)` : Prisma.sql`NULL::json`} AS "reviews",
+      ${reviews?.authors ? Prisma.sql`(SELECT json_agg(${USER_ROWS.row('u')}) FROM "User" u WHERE u."id" IN (SELECT "authorId" FROM reviews))` : Prisma.sql`NULL::json`} AS "authors"`;
+  if (!document) return [];
+
+  const { catalog, account } = ctx.loaders;
+  const products = PRODUCT_ROWS.decode(document.products);
+  for (const product of products) catalog.productById.prime(product.id, product);
+  for (const category of CATEGORY_ROWS.decode(document.categories)) catalog.categoryById.prime(category.id, category);
+  if (reviews) {
+    const pages = new Map<number, Review[]>(products.slice(0, shown).map((product) => [product.id, []]));
+    for (const review of REVIEW_ROWS.decode(document.reviews)) pages.get(review.productId)?.push(review);
+    for (const [parentId, page] of pages) catalog.reviewPageByProduct.prime({ parentId, take: reviews.take, after: null }, page);
+  }
+  for (const author of USER_ROWS.decode(document.authors)) account.userById.prime(author.id, author);
+  return products;
+}
