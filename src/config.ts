@@ -14,6 +14,8 @@ export interface Config {
   dataDir: string;
   /** Connections per instance to DATABASE_URL (the embedded database always uses one). */
   databasePoolSize: number;
+  /** Statements prepared by name, so PostgreSQL can keep their plans; off behind a pooler that cannot keep them (DATABASE_PREPARED_STATEMENTS). */
+  databasePreparedStatements: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `json` (one object per line; the default in production and tests) or `pretty` (readable lines; the default in development). */
   logFormat: 'json' | 'pretty';
@@ -509,6 +511,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    databasePreparedStatements: boolean(env, 'DATABASE_PREPARED_STATEMENTS', true),
     logLevel,
     logFormat: logFormat(env, nodeEnv),
     corsOrigins,

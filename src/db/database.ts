@@ -31,6 +31,12 @@ export interface ConnectOptions {
   poolSize: number;
   /** True for the embedded PGlite database. */
   embedded: boolean;
+  /**
+   * Prepare statements by name (src/db/prisma.ts); by default on, except for
+   * the embedded database: PGlite is one session behind every connection, so
+   * a statement a closed connection prepared would still exist for the next.
+   */
+  preparedStatements?: boolean;
   /** What to log about it; by default the URL's host, port and database (never its credentials). */
   description?: string;
   /** Runs after the client has disconnected, e.g. to stop the embedded server behind `url`. */
@@ -44,7 +50,7 @@ export interface ConnectOptions {
  */
 export function connectDatabase(url: string, options: ConnectOptions): Database {
   const statements = new StatementCounter();
-  const prisma = createPrismaClient(url, { poolSize: options.poolSize, statements });
+  const prisma = createPrismaClient(url, { poolSize: options.poolSize, statements, preparedStatements: options.preparedStatements ?? !options.embedded });
   return {
     prisma,
     statements,
@@ -62,12 +68,12 @@ export function connectDatabase(url: string, options: ConnectOptions): Database 
  * under DATA_DIR (created and migrated on first start).
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'databasePreparedStatements'>,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
     if (options.migrate) await migrateDatabase(config.databaseUrl);
-    return connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embedded: false });
+    return connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embedded: false, preparedStatements: config.databasePreparedStatements });
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite') });

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 
@@ -62,12 +63,42 @@ export interface PrismaOptions {
   /** Pool size; the embedded database needs 1. */
   poolSize: number;
   statements: StatementCounter;
+  /** Prepare statements by name (DATABASE_PREPARED_STATEMENTS; off behind a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21). */
+  preparedStatements?: boolean;
+}
+
+/** Distinct statements prepared by name per process at most; any more are planned each time, as unnamed ones. */
+const MAX_PREPARED_STATEMENTS = 1000;
+
+/**
+ * Names for prepared statements: PostgreSQL parses a named statement once per
+ * connection and can keep its plan, where an unnamed one is parsed and planned
+ * every time (a catalog page's statement took longer to plan, ~1 ms, than to
+ * run). A name is a hash of the SQL text, so it is never reused for other SQL.
+ * Statements with a list of parameters (`IN ($1,$2,…)`, one text per list
+ * length) stay unnamed, and so does everything past the cap: every named
+ * statement stays allocated in each connection that ran it.
+ */
+export function preparedStatementNames(max = MAX_PREPARED_STATEMENTS): (query: { sql: string }) => string | undefined {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    const known = names.get(sql);
+    if (known !== undefined) return known;
+    if (names.size >= max || /\bIN \(\$/.test(sql)) return undefined;
+    const name = `sg_${createHash('sha1').update(sql).digest('base64url')}`;
+    names.set(sql, name);
+    return name;
+  };
 }
 
 /** A Prisma client over @prisma/adapter-pg, counting every statement it sends. */
 export function createPrismaClient(url: string, options: PrismaOptions): Db {
   // A database that does not answer must fail a request within seconds (SERVICE_UNAVAILABLE), not hang it.
-  const adapter = new PrismaPg({ connectionString: url, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const adapter = new PrismaPg(
+    { connectionString: url, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    // (A generator's undefined leaves that statement unnamed, pg's default; the adapter's type says string only.)
+    options.preparedStatements === false ? undefined : { statementNameGenerator: preparedStatementNames() as (query: { sql: string }) => string },
+  );
   const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   prisma.$on('query', (event) => options.statements.record(event));
   return prisma;

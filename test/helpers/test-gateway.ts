@@ -117,15 +117,22 @@ export interface TestGatewayOptions {
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const testDatabase = await createTestDatabase();
-  const database = connectDatabase(testDatabase.url, {
-    poolSize: testDatabase.embedded ? 1 : 10,
-    embedded: testDatabase.embedded,
-    description: 'test database',
-  });
-  const { prisma, statements } = database;
   let config: Config;
   try {
     config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: testDatabase.url });
+  } catch (error) {
+    await testDatabase.drop();
+    throw error;
+  }
+  const database = connectDatabase(testDatabase.url, {
+    poolSize: testDatabase.embedded ? 1 : 10,
+    embedded: testDatabase.embedded,
+    // As the gateway connects (src/db/database.ts): never for the embedded database, whose one session outlives connections.
+    preparedStatements: config.databasePreparedStatements && !testDatabase.embedded,
+    description: 'test database',
+  });
+  const { prisma, statements } = database;
+  try {
     if (options.seed) await options.seed(prisma);
   } catch (error) {
     // A gateway that cannot start must not leave its database (an embedded server) running.

@@ -41,6 +41,8 @@ async function startServer(): Promise<Running> {
     PORT: '0',
     LOG_LEVEL: 'info',
     DATABASE_URL: database.url,
+    // The embedded database is one session behind every connection: a statement prepared by a closed connection would outlive it.
+    DATABASE_PREPARED_STATEMENTS: String(!database.embedded),
     DATABASE_POOL_SIZE: database.embedded ? '1' : '5',
     // Long enough that a loaded machine still accepts, during the grace period, what was sent before the signal.
     SHUTDOWN_GRACE_MS: '2000',

@@ -69,6 +69,8 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 15_000
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
       DATABASE_URL: database.url,
+      // The embedded database is one session behind every connection: a statement prepared by a closed connection would outlive it.
+      DATABASE_PREPARED_STATEMENTS: String(!database.embedded),
       DATABASE_POOL_SIZE: '5',
       REDIS_URL,
       PAYMENT_API_KEY: 'sk_test_two_instances',
