@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { required } from '../core/required';
 
 /**
  * Watches one DataLoader batch: `load` is the batch's work, to be called
@@ -37,6 +38,58 @@ export function namedBatch<K, V>(name: string, batch: (keys: readonly K[]) => Pr
 }
 
 /**
+ * A DataLoader that also keeps the values primed into it (rows a page read
+ * ahead) where a resolver can take them synchronously (`peek`). A resolver
+ * that returns a value instead of a promise costs the executor no promise and
+ * no microtask: on a page of 100 products with 10 reviews each, that is over
+ * a thousand of each per request. Priming replaces what was cached for the
+ * key, so `peek` and `load` always agree.
+ */
+export class RowLoader<K, V, C = K> extends DataLoader<K, V, C> {
+  private readonly known = new Map<C, V>();
+  private readonly keyOf: (key: K) => C;
+
+  constructor(batch: DataLoader.BatchLoadFn<K, V>, options?: DataLoader.Options<K, V, C>) {
+    super(batch, options);
+    this.keyOf = options?.cacheKeyFn ?? ((key: K) => key as unknown as C);
+  }
+
+  /** The value primed for `key`, if any, at once; otherwise undefined (then `load` it). */
+  peek(key: K): V | undefined {
+    return this.known.get(this.keyOf(key));
+  }
+
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    super.clear(key);
+    const cacheKey = this.keyOf(key);
+    if (value instanceof Error || (typeof value === 'object' && value !== null && 'then' in value)) this.known.delete(cacheKey);
+    else this.known.set(cacheKey, value);
+    return super.prime(key, value);
+  }
+
+  override clear(key: K): this {
+    this.known.delete(this.keyOf(key));
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.known.clear();
+    return super.clearAll();
+  }
+}
+
+/**
+ * The row a foreign key points at: at once when it is at hand (read ahead),
+ * else through the loader. A row the database guarantees but that is missing
+ * is a fault (`required`).
+ */
+export function loadReferenced<V>(loader: RowLoader<number, V | null>, id: number, type: string): V | Promise<V> {
+  const known = loader.peek(id);
+  if (known != null) return known;
+  return loader.load(id).then((row) => required(row, type, id));
+}
+
+/**
  * A DataLoader over a batch function that returns rows in any order: results
  * are matched back to keys by `keyOf`, missing rows become null.
  */
@@ -44,9 +97,9 @@ export function loaderByKey<K, V>(
   fetch: (keys: readonly K[]) => Promise<V[]>,
   keyOf: (row: V) => K,
   options: { maxBatchSize?: number; name?: string } = {},
-): DataLoader<K, V | null> {
+): RowLoader<K, V | null> {
   const name = options.name ?? 'unnamed';
-  return new DataLoader<K, V | null>(
+  return new RowLoader<K, V | null>(
     namedBatch(name, async (keys: readonly K[]) => {
       const rows = await fetch(keys);
       const byKey = new Map(rows.map((row) => [keyOf(row), row]));

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import { Prisma } from '../generated/prisma/client';
-import { groupBy, namedBatch } from './batch';
+import { groupBy, namedBatch, RowLoader } from './batch';
 import type { Db } from './prisma';
 
 /** A position in newest-first order: rows strictly older than (createdAt, id) come after it. */
@@ -37,7 +36,7 @@ function positionKey(after: NewestFirstPosition | null): string {
 export function childPageLoader<T>(db: Db, child: ChildTable, parentOf: (row: T) => number, options: { name?: string } = {}) {
   const { table, parentColumn, where } = child;
   const name = options.name ?? 'childPage';
-  return new DataLoader<ChildPageKey, T[], string>(
+  return new RowLoader<ChildPageKey, T[], string>(
     namedBatch(name, async (keys: readonly ChildPageKey[]) => {
       const groups = new Map<string, ChildPageKey[]>();
       for (const key of keys) {

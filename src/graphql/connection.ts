@@ -1,4 +1,4 @@
-import type DataLoader from 'dataloader';
+import type { RowLoader } from '../db/batch';
 import type { ChildPageKey, NewestFirstPosition } from '../db/child-page-loader';
 import { badUserInput } from './errors';
 
@@ -168,15 +168,19 @@ export function parseNewestFirstPage(args: PageArgs): PageRequest & { after: New
 
 /**
  * A parent's children as a newest-first connection, through a child-page
- * loader, so a whole page of parents costs one statement.
+ * loader, so a whole page of parents costs one statement; at once, without a
+ * promise, when the page was read ahead.
  */
-export async function childConnection<T extends { createdAt: Date; id: number }>(
-  loader: DataLoader<ChildPageKey, T[], string>,
+export function childConnection<T extends { createdAt: Date; id: number }>(
+  loader: RowLoader<ChildPageKey, T[], string>,
   parentId: number,
   args: PageArgs,
   totalCount: ConnectionModel<T>['totalCount'],
-): Promise<ConnectionModel<T>> {
+): ConnectionModel<T> | Promise<ConnectionModel<T>> {
   const page = parseNewestFirstPage(args);
-  const rows = page.size === 0 ? [] : await loader.load({ parentId, take: page.size + 1, after: page.after });
-  return buildConnection(rows, page, newestFirstCursor, totalCount);
+  if (page.size === 0) return buildConnection<T>([], page, newestFirstCursor, totalCount);
+  const key = { parentId, take: page.size + 1, after: page.after };
+  const known = loader.peek(key);
+  if (known) return buildConnection(known, page, newestFirstCursor, totalCount);
+  return loader.load(key).then((rows) => buildConnection(rows, page, newestFirstCursor, totalCount));
 }

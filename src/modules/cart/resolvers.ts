@@ -1,9 +1,9 @@
 import { money } from '../../core/money';
-import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
 import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
 import { payload } from '../../graphql/payload';
 import * as carts from './service';
+import { loadReferenced } from '../../db/batch';
 
 export const cartResolvers: Resolvers = {
   User: {
@@ -22,9 +22,9 @@ export const cartResolvers: Resolvers = {
   },
   CartItem: {
     id: (item) => toGlobalId('CartItem', item.id),
-    product: async (item, _, ctx) => required(await ctx.loaders.catalog.productById.load(item.productId), 'Product', item.productId),
+    product: (item, _, ctx) => loadReferenced(ctx.loaders.catalog.productById, item.productId, 'Product'),
     lineTotal: async (item, _, ctx) => {
-      const product = required(await ctx.loaders.catalog.productById.load(item.productId), 'Product', item.productId);
+      const product = await loadReferenced(ctx.loaders.catalog.productById, item.productId, 'Product');
       return money(product.priceCents * item.quantity, product.currency);
     },
   },

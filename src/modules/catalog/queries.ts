@@ -177,13 +177,13 @@ export function listCategories(ctx: Context): Promise<Category[]> {
   return ctx.db.category.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
 
-/** A product's reviews, newest first; the count is the product's own counter (no query). */
-export function productReviews(ctx: Context, product: Product, args: PageArgs): Promise<ConnectionModel<Review>> {
+/** A product's reviews, newest first (at once when read ahead); the count is the product's own counter (no query). */
+export function productReviews(ctx: Context, product: Product, args: PageArgs): ConnectionModel<Review> | Promise<ConnectionModel<Review>> {
   return childConnection(ctx.loaders.catalog.reviewPageByProduct, product.id, args, () => product.reviewCount);
 }
 
 /** A category's published products, newest first. */
-export function categoryProducts(ctx: Context, category: Category, args: PageArgs): Promise<ConnectionModel<Product>> {
+export function categoryProducts(ctx: Context, category: Category, args: PageArgs): ConnectionModel<Product> | Promise<ConnectionModel<Product>> {
   return childConnection(ctx.loaders.catalog.productPageByCategory, category.id, args, () =>
     ctx.loaders.catalog.publishedProductCountByCategory.load(category.id),
   );

@@ -1,6 +1,6 @@
 import type { Context } from '../../context';
 import { money } from '../../core/money';
-import { required } from '../../core/required';
+import { loadReferenced } from '../../db/batch';
 import type { Resolvers } from '../../generated/graphql';
 import { connectionResolvers } from '../../graphql/connection';
 import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
@@ -37,15 +37,13 @@ export const catalogResolvers: Resolvers = {
     costPrice: (product) => money(product.costCents, product.currency),
     inStock: (product) => product.stockQuantity > 0,
     averageRating: (product) => (product.reviewCount > 0 ? product.averageRating : null),
-    category: async (product, _, ctx) =>
-      required(await ctx.loaders.catalog.categoryById.load(product.categoryId), 'Category', product.categoryId),
+    category: (product, _, ctx) => loadReferenced(ctx.loaders.catalog.categoryById, product.categoryId, 'Category'),
     reviews: (product, args, ctx) => catalog.productReviews(ctx, product, args),
   },
   Review: {
     id: (review) => toGlobalId('Review', review.id),
-    author: async (review, _, ctx) => required(await ctx.loaders.account.userById.load(review.authorId), 'User', review.authorId),
-    product: async (review, _, ctx) =>
-      required(await ctx.loaders.catalog.productById.load(review.productId), 'Product', review.productId),
+    author: (review, _, ctx) => loadReferenced(ctx.loaders.account.userById, review.authorId, 'User'),
+    product: (review, _, ctx) => loadReferenced(ctx.loaders.catalog.productById, review.productId, 'Product'),
   },
   ProductConnection: connectionResolvers,
   ReviewConnection: connectionResolvers,

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../../context';
 import { fail, ok } from '../../core/result';
-import { required } from '../../core/required';
 import { startSession, type AuthContext, type Session } from '../account/auth-service';
 import type { AccountResult } from '../account/errors';
+import { loadReferenced } from '../../db/batch';
 
 /** How long the return page has to exchange its code. */
 export const SIGN_IN_CODE_TTL_MS = 60_000;
@@ -40,6 +40,6 @@ export async function completeExternalSignIn(ctx: AuthContext, code: string): Pr
     UPDATE "SignInCode" SET "usedAt" = ${now} WHERE "codeHash" = ${hashCode(code)} AND "usedAt" IS NULL RETURNING "userId", "expiresAt"`;
   if (!used) return invalid();
   if (used.expiresAt <= now) return fail('SIGN_IN_CODE_EXPIRED', 'The sign-in code has expired (it is valid for 60 seconds). Sign in again.', ['input', 'code']);
-  const user = required(await ctx.loaders.account.userById.load(used.userId), 'User', used.userId);
+  const user = await loadReferenced(ctx.loaders.account.userById, used.userId, 'User');
   return ok(await startSession(ctx, user));
 }

@@ -1,6 +1,5 @@
 import type { Context } from '../../context';
 import { money } from '../../core/money';
-import { required } from '../../core/required';
 import type { OrderStatusUpdate, Resolvers, SubscriptionOrderStatusChangedArgs } from '../../generated/graphql';
 import type { Order } from '../../generated/prisma/client';
 import { connectionResolvers } from '../../graphql/connection';
@@ -12,6 +11,7 @@ import { checkout } from './checkout';
 import { orderById, ordersConnection, userOrders } from './queries';
 import type { OrderResult } from './errors';
 import * as orders from './service';
+import { loadReferenced } from '../../db/batch';
 
 /** After a committed move, subscribers of the order hear of it; a lost message is logged, the move stands. */
 function announced(ctx: Context, result: OrderResult<Order>): OrderResult<Order> {
@@ -67,14 +67,14 @@ export const orderResolvers: Resolvers = {
   },
   Order: {
     id: (order) => toGlobalId('Order', order.id),
-    customer: async (order, _, ctx) => required(await ctx.loaders.account.userById.load(order.userId), 'User', order.userId),
+    customer: (order, _, ctx) => loadReferenced(ctx.loaders.account.userById, order.userId, 'User'),
     items: (order, _, ctx) => ctx.loaders.order.itemsByOrder.load(order.id),
     total: (order) => money(order.totalCents, order.currency),
     payment: (order, _, ctx) => ctx.loaders.order.paymentByOrder.load(order.id),
   },
   OrderItem: {
     id: (item) => toGlobalId('OrderItem', item.id),
-    product: async (item, _, ctx) => required(await ctx.loaders.catalog.productById.load(item.productId), 'Product', item.productId),
+    product: (item, _, ctx) => loadReferenced(ctx.loaders.catalog.productById, item.productId, 'Product'),
     unitPrice: async (item, _, ctx) => money(item.unitPriceCents, (await ctx.loaders.order.orderById.load(item.orderId))?.currency ?? 'USD'),
     lineTotal: async (item, _, ctx) =>
       money(item.unitPriceCents * item.quantity, (await ctx.loaders.order.orderById.load(item.orderId))?.currency ?? 'USD'),

@@ -1,11 +1,11 @@
 import type { Context } from '../../context';
-import { required } from '../../core/required';
 import type { Resolvers } from '../../generated/graphql';
 import { childConnection, connectionResolvers } from '../../graphql/connection';
 import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
 import { payload } from '../../graphql/payload';
 import type { WebhookResult } from './errors';
 import * as webhooks from './service';
+import { loadReferenced } from '../../db/batch';
 
 const withSettings = (ctx: Context): webhooks.WebhookContext => ({ ...ctx, webhooks: ctx.config.webhooks });
 
@@ -33,7 +33,7 @@ export const webhookResolvers: Resolvers = {
   },
   WebhookDelivery: {
     id: (delivery) => toGlobalId('WebhookDelivery', delivery.id),
-    endpoint: async (delivery, _, ctx) => required(await ctx.loaders.webhooks.endpointById.load(delivery.endpointId), 'WebhookEndpoint', delivery.endpointId),
+    endpoint: (delivery, _, ctx) => loadReferenced(ctx.loaders.webhooks.endpointById, delivery.endpointId, 'WebhookEndpoint'),
     eventType: async (delivery, _, ctx) => {
       const type = await ctx.loaders.webhooks.eventTypeById.load(delivery.eventId);
       // A foreign key keeps the event: missing, it is a fault.
