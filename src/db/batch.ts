@@ -42,8 +42,10 @@ export function namedBatch<K, V>(name: string, batch: (keys: readonly K[]) => Pr
  * ahead) where a resolver can take them synchronously (`peek`). A resolver
  * that returns a value instead of a promise costs the executor no promise and
  * no microtask: on a page of 100 products with 10 reviews each, that is over
- * a thousand of each per request. Priming replaces what was cached for the
- * key, so `peek` and `load` always agree.
+ * a thousand of each per request. Primed values are kept as values, not as
+ * the resolved promises DataLoader would make of them (`load` makes one only
+ * when asked); priming replaces what was cached for the key, so `peek` and
+ * `load` always agree.
  */
 export class RowLoader<K, V, C = K> extends DataLoader<K, V, C> {
   private readonly known = new Map<C, V>();
@@ -59,12 +61,20 @@ export class RowLoader<K, V, C = K> extends DataLoader<K, V, C> {
     return this.known.get(this.keyOf(key));
   }
 
+  override load(key: K): Promise<V> {
+    const known = this.known.get(this.keyOf(key));
+    return known === undefined ? super.load(key) : Promise.resolve(known);
+  }
+
   override prime(key: K, value: V | PromiseLike<V> | Error): this {
-    super.clear(key);
     const cacheKey = this.keyOf(key);
-    if (value instanceof Error || (typeof value === 'object' && value !== null && 'then' in value)) this.known.delete(cacheKey);
-    else this.known.set(cacheKey, value);
-    return super.prime(key, value);
+    super.clear(key);
+    if (value instanceof Error || (typeof value === 'object' && value !== null && 'then' in value)) {
+      this.known.delete(cacheKey);
+      return super.prime(key, value);
+    }
+    this.known.set(cacheKey, value);
+    return this;
   }
 
   override clear(key: K): this {

@@ -26,24 +26,30 @@ export interface JsonRows<T> {
 export function jsonRows<T>(columns: Readonly<Record<string, keyof T & string>>, dates: ReadonlyArray<DateKey<T>>): JsonRows<T> {
   const names = Object.values(columns);
   const isDate = names.map((name) => (dates as readonly string[]).includes(name));
+  // One object literal per model, made once from the generated column names: each row is then one
+  // allocation with every property in place, where an object built key by key grows its property
+  // store as it goes (a product has 15 columns).
+  const fields = names.map((name, index) => {
+    const value = `values[${index}]`;
+    return `${JSON.stringify(name)}: ${isDate[index] ? `${value} === null ? null : new Date(${value})` : value}`;
+  });
+  const model = new Function('values', `return { ${fields.join(', ')} };`) as (values: readonly unknown[]) => T;
+  const rowSql = new Map<string, Prisma.Sql>();
   return {
     row(alias) {
-      const values = names.map((name, index) =>
-        // A timestamp(3) without time zone holds UTC: its epoch is the instant.
-        isDate[index] ? `(extract(epoch FROM ${alias}."${name}") * 1000)::float8` : `${alias}."${name}"`,
-      );
-      return Prisma.raw(`json_build_array(${values.join(', ')})`);
+      let sql = rowSql.get(alias);
+      if (!sql) {
+        const values = names.map((name, index) =>
+          // A timestamp(3) without time zone holds UTC: its epoch is the instant (in float8, cheaper than numeric; rounded to the millisecond).
+          isDate[index] ? `round(date_part('epoch', ${alias}."${name}") * 1000)` : `${alias}."${name}"`,
+        );
+        sql = Prisma.raw(`json_build_array(${values.join(', ')})`);
+        rowSql.set(alias, sql);
+      }
+      return sql;
     },
     decode(rows) {
-      if (!rows) return [];
-      return rows.map((values) => {
-        const model: Record<string, unknown> = {};
-        for (let index = 0; index < names.length; index += 1) {
-          const value = values[index];
-          model[names[index]!] = isDate[index] && value !== null ? new Date(value as number) : value;
-        }
-        return model as T;
-      });
+      return rows ? rows.map(model) : [];
     },
   };
 }

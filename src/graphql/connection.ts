@@ -118,29 +118,49 @@ export function buildConnection<T>(
   cursorOf: (row: T) => CursorValue,
   totalCount: ConnectionModel<T>['totalCount'],
 ): ConnectionModel<T> {
-  const hasMore = rows.length > page.size;
-  const pageRows = rows.slice(0, page.size);
-  if (page.direction === 'backward') pageRows.reverse();
-  const cursor = (node: T) => encodeCursor(page.sortKey, cursorOf(node));
-  const first = pageRows[0];
-  const last = pageRows[pageRows.length - 1];
-  return {
-    nodes: pageRows,
-    get edges() {
-      return pageRows.map((node) => ({ cursor: cursor(node), node }));
-    },
-    pageInfo: {
-      hasNextPage: page.direction === 'forward' ? hasMore : page.cursor !== null,
-      hasPreviousPage: page.direction === 'backward' ? hasMore : page.cursor !== null,
+  return new Connection(rows, page, cursorOf, totalCount);
+}
+
+/** A page of rows; cursors and page info are made only when read (a list page makes many of these). */
+class Connection<T> implements ConnectionModel<T> {
+  readonly nodes: T[];
+  private readonly hasMore: boolean;
+
+  constructor(
+    rows: T[],
+    private readonly page: PageRequest,
+    private readonly cursorOf: (row: T) => CursorValue,
+    readonly totalCount: ConnectionModel<T>['totalCount'],
+  ) {
+    this.hasMore = rows.length > page.size;
+    this.nodes = this.hasMore ? rows.slice(0, page.size) : rows;
+    if (page.direction === 'backward') this.nodes = this.nodes === rows ? [...rows].reverse() : this.nodes.reverse();
+  }
+
+  private cursor(node: T): string {
+    return encodeCursor(this.page.sortKey, this.cursorOf(node));
+  }
+
+  get edges(): EdgeModel<T>[] {
+    return this.nodes.map((node) => ({ cursor: this.cursor(node), node }));
+  }
+
+  get pageInfo(): ConnectionModel<T>['pageInfo'] {
+    const { direction, cursor } = this.page;
+    const first = this.nodes[0];
+    const last = this.nodes[this.nodes.length - 1];
+    const cursorOf = (node: T) => this.cursor(node);
+    return {
+      hasNextPage: direction === 'forward' ? this.hasMore : cursor !== null,
+      hasPreviousPage: direction === 'backward' ? this.hasMore : cursor !== null,
       get startCursor() {
-        return first === undefined ? null : cursor(first);
+        return first === undefined ? null : cursorOf(first);
       },
       get endCursor() {
-        return last === undefined ? null : cursor(last);
+        return last === undefined ? null : cursorOf(last);
       },
-    },
-    totalCount,
-  };
+    };
+  }
 }
 
 /** Field resolvers shared by every connection type. */
