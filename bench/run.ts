@@ -90,6 +90,7 @@ async function setUp(
   operation: Operation,
   server: RunningServer,
   servers: RunningServer[],
+  counters: ReadonlyMap<ServerId, RunningServer>,
   fixtures: Fixtures,
   args: BenchArgs,
   transactions: TransactionCounter | null,
@@ -100,7 +101,10 @@ async function setUp(
   const probes = await probe(server, ready);
   const failure = probes.find((step) => step.failure);
   if (failure) throw new Error(`${failure.label} failed: ${failure.failure}`);
-  result.sqlStatements = probes.map((step) => ({ request: step.label, statements: step.statements }));
+  // The measured gateway runs as in production, without per-request counts; its twin counts the same requests.
+  const counter = counters.get(server.id);
+  const counted = counter ? await probe(counter, ready) : probes;
+  result.sqlStatements = counted.map((step) => ({ request: step.label, statements: step.statements }));
   if (transactions && operation.readOnly) {
     say(`  ${SERVER_TITLES[server.id]}: counting transactions in pg_stat_database…`);
     // Every server, not just this one: another's backlog would be counted too.
@@ -119,6 +123,7 @@ async function setUp(
 async function measureOperation(
   operation: Operation,
   servers: RunningServer[],
+  counters: ReadonlyMap<ServerId, RunningServer>,
   fixtures: Fixtures,
   args: BenchArgs,
   transactions: TransactionCounter | null,
@@ -134,7 +139,7 @@ async function measureOperation(
     const result: ServerResult = { requestsPerSecond: NaN, p50Ms: NaN, p99Ms: NaN, sqlStatements: [], pgTransactions: null, rounds: [], error: null };
     results[server.id] = result;
     try {
-      const { workload, answer, documents: sent } = await setUp(operation, server, servers, fixtures, args, transactions, result);
+      const { workload, answer, documents: sent } = await setUp(operation, server, servers, counters, fixtures, args, transactions, result);
       prepared.set(server.id, workload);
       documents = sent;
       if (answer !== null) answers.set(server.id, answer);
@@ -257,6 +262,18 @@ async function main(argv: string[]): Promise<number> {
   const servers = await Promise.all(
     ids.map((id) => startServer(id, { databaseUrl: database.url, paymentProviderUrl: sandbox.url, logDir }, args.reference ?? undefined)),
   );
+  // Production counts no statements per request (SQL_STATEMENTS_PER_REQUEST, docs/operations.md): an idle
+  // twin of each of this checkout's gateways does, and the probes are sent to it as well.
+  const counted = ids.filter((id): id is 'gateway' | 'no-shield' => id === 'gateway' || id === 'no-shield');
+  const counters = new Map<ServerId, RunningServer>(
+    await Promise.all(
+      counted.map(async (id) => {
+        const env = { SQL_STATEMENTS_PER_REQUEST: 'true' };
+        const twin = await startServer(id, { databaseUrl: database.url, paymentProviderUrl: sandbox.url, logDir, env, logName: `${id}-statements` });
+        return [id, twin] as const;
+      }),
+    ),
+  );
   let transactions: TransactionCounter | null = null;
   if (args.pgStats) transactions = await TransactionCounter.open(database.maintenanceUrl, database.name);
 
@@ -266,14 +283,14 @@ async function main(argv: string[]): Promise<number> {
       const operation = OPERATIONS[id];
       const restore = id === 'cart-checkout' ? await stockForCheckout(database, fixtures) : null;
       try {
-        operations.push(await measureOperation(operation, servers, fixtures, args, transactions));
+        operations.push(await measureOperation(operation, servers, counters, fixtures, args, transactions));
       } finally {
         await restore?.();
       }
     }
   } finally {
     await transactions?.close();
-    await Promise.all([...servers.map((server) => server.process.stop()), sandbox.process.stop()]);
+    await Promise.all([...servers, ...counters.values()].map((server) => server.process.stop()).concat(sandbox.process.stop()));
   }
 
   const { commit, dirty } = commitOf(ROOT);

@@ -50,6 +50,10 @@ export interface ServerOptions {
   logDir: string;
   /** Node flags for the gateway, e.g. --cpu-prof (then it starts from its start script rather than through npm). */
   nodeFlags?: string;
+  /** Settings on top of the load-test ones (e.g. SQL_STATEMENTS_PER_REQUEST for a statement-counting twin). */
+  env?: Record<string, string>;
+  /** The log file's name without extension (default: the server's id). */
+  logName?: string;
 }
 
 /**
@@ -83,6 +87,7 @@ function gatewayEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
     PAYMENT_PROVIDER_URL: options.paymentProviderUrl,
     ...BENCH_SECRETS,
     ...LOAD_TEST_SETTINGS,
+    ...options.env,
   });
 }
 
@@ -112,7 +117,7 @@ function runScript(name: string, script: string, dir: string, env: NodeJS.Proces
 
 export async function startServer(id: ServerId, options: ServerOptions, referenceDir?: string): Promise<RunningServer> {
   const port = await freePort();
-  const logFile = path.join(options.logDir, `${id}.log`);
+  const logFile = path.join(options.logDir, `${options.logName ?? id}.log`);
   const name = SERVER_TITLES[id];
   let child: RunningProcess;
   let command: string;
