@@ -134,6 +134,17 @@ describe('cost rules', () => {
     expect(await costOf(query, { withReviews: true })).toMatchObject({ requestedQueryCost: 1 + 2 * (1 + 1 + 5) });
   });
 
+  it('prices one document anew for each set of variables, however often each is sent', async () => {
+    // (the gateway remembers a document's costs per operation and variables: a reused answer must be the right one)
+    const query = 'query Page($n: Int!, $withReviews: Boolean!) { products(first: $n) { nodes { name reviews(first: 2) @include(if: $withReviews) { nodes { body } } } } }';
+    const costs = [];
+    for (const variables of [{ n: 2, withReviews: true }, { n: 5, withReviews: false }, { n: 2, withReviews: true }, { n: 5, withReviews: true }, { n: 5, withReviews: false }]) {
+      const { requestedQueryCost } = await costOf(query, variables);
+      costs.push(requestedQueryCost);
+    }
+    expect(costs).toEqual([1 + 2 * (1 + 1 + 2), 1 + 5, 1 + 2 * (1 + 1 + 2), 1 + 5 * (1 + 1 + 2), 1 + 5]);
+  });
+
   it('reports the cost on every response: refusals and errors included', async () => {
     const raw = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ categories { name } }' }) });
     expect(((await raw.json()) as GraphQLResponse['body']).extensions).toEqual({

@@ -18,6 +18,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { argumentsCost } from './argument-cost';
+import { PerDocument } from './per-document';
 import { collectFields, fragmentsOf } from './selections';
 import { costModelOf, type CostModel, type FieldCost } from './schema-costs';
 
@@ -41,12 +42,38 @@ export function actualCost(
 ): number {
   const root = schema.getRootType(operation.operation);
   if (!root || !data) return 0;
-  return new ActualCostWalk(schema, costModelOf(schema), fragmentsOf(document), variables).root(root, operation.selectionSet, data);
+  // The walk keeps what it learnt of the document (fields collected per type, their weights): the next
+  // response to the same operation and variables is priced without collecting anything again.
+  const walk = walksOf(schema).get(document, operation, variables, () => new ActualCostWalk(schema, costModelOf(schema), fragmentsOf(document), variables));
+  return walk.root(root, operation.selectionSet, data);
+}
+
+const walks = new WeakMap<GraphQLSchema, PerDocument<ActualCostWalk>>();
+
+function walksOf(schema: GraphQLSchema): PerDocument<ActualCostWalk> {
+  let known = walks.get(schema);
+  if (!known) {
+    known = new PerDocument();
+    walks.set(schema, known);
+  }
+  return known;
+}
+
+/** A field of a collected selection, with what pricing its values needs worked out once. */
+interface PricedField {
+  /** The response key (alias or name). */
+  key: string;
+  definition: GraphQLField<unknown, unknown>;
+  nodes: FieldNode[];
+  /** The weights of its arguments. */
+  argumentsCost: number;
 }
 
 class ActualCostWalk {
   /** Collected fields by selection sets and type: every object of a list shares its siblings' collection. */
   private readonly collected = new Map<readonly SelectionSetNode[], Map<string, Map<string, FieldNode[]>>>();
+  /** The same, as priced fields, for walking values. */
+  private readonly priced = new Map<readonly SelectionSetNode[], Map<string, PricedField[]>>();
   /** The child selection sets of each merged field, kept so the cache above sees the same array each time. */
   private readonly childSets = new Map<readonly FieldNode[], SelectionSetNode[]>();
 
@@ -95,14 +122,31 @@ class ActualCostWalk {
     return fields;
   }
 
+  private pricedFields(type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[]): PricedField[] {
+    let byType = this.priced.get(selectionSets);
+    if (!byType) {
+      byType = new Map();
+      this.priced.set(selectionSets, byType);
+    }
+    let fields = byType.get(type.name);
+    if (!fields) {
+      fields = [];
+      for (const [key, nodes] of this.fieldsOf(type, selectionSets)) {
+        const name = nodes[0]!.name.value;
+        const definition = name.startsWith('__') ? undefined : type.getFields()[name];
+        if (definition) fields.push({ key, definition, nodes, argumentsCost: this.argumentsCost(definition, nodes[0]!) });
+      }
+      byType.set(type.name, fields);
+    }
+    return fields;
+  }
+
   private concrete(type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[], value: Record<string, unknown>): number {
     let total = 0;
-    for (const [key, nodes] of this.fieldsOf(type, selectionSets)) {
-      const name = nodes[0]!.name.value;
-      if (name.startsWith('__')) continue;
-      const definition = type.getFields()[name];
-      if (!definition || value[key] === null || value[key] === undefined) continue;
-      total += this.argumentsCost(definition, nodes[0]!) + this.items(definition, definition.type, nodes, value[key]);
+    for (const field of this.pricedFields(type, selectionSets)) {
+      const fieldValue = value[field.key];
+      if (fieldValue === null || fieldValue === undefined) continue;
+      total += field.argumentsCost + this.items(field.definition, field.definition.type, field.nodes, fieldValue);
     }
     return total;
   }

@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { ErrorCode } from '../errors';
 import { argumentsCost } from './argument-cost';
+import { PerDocument } from './per-document';
 import { fragmentsOf, isIncluded, typeConditionApplies } from './selections';
 import { costModelOf, DEFAULT_LIST_SIZE, type CostModel, type FieldCost, type ListSize } from './schema-costs';
 
@@ -55,7 +56,21 @@ export function requestedCost(
 ): number {
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
-  return new RequestedCostWalk(schema, costModelOf(schema), fragmentsOf(document), variables).root(root, operation.selectionSet);
+  return pricesOf(schema).get(document, operation, variables, () =>
+    new RequestedCostWalk(schema, costModelOf(schema), fragmentsOf(document), variables).root(root, operation.selectionSet),
+  );
+}
+
+const prices = new WeakMap<GraphQLSchema, PerDocument<number>>();
+
+/** The requested costs already worked out for a schema's documents. */
+function pricesOf(schema: GraphQLSchema): PerDocument<number> {
+  let known = prices.get(schema);
+  if (!known) {
+    known = new PerDocument();
+    prices.set(schema, known);
+  }
+  return known;
 }
 
 /** The list size a slicing argument gives: an Int's value, a list's length (the extension documented in schema/cost.graphql). */
