@@ -74,6 +74,7 @@ class ActualCostWalk {
   private readonly collected = new Map<readonly SelectionSetNode[], Map<string, Map<string, FieldNode[]>>>();
   /** The same, as priced fields, for walking values. */
   private readonly priced = new Map<readonly SelectionSetNode[], Map<string, PricedField[]>>();
+  private readonly rootSets = new Map<SelectionSetNode, readonly SelectionSetNode[]>();
   /** The child selection sets of each merged field, kept so the cache above sees the same array each time. */
   private readonly childSets = new Map<readonly FieldNode[], SelectionSetNode[]>();
 
@@ -86,7 +87,13 @@ class ActualCostWalk {
 
   /** The cost of the root selections. */
   root(type: GraphQLObjectType, selectionSet: SelectionSetNode, data: Record<string, unknown>): number {
-    return this.concrete(type, [selectionSet], data);
+    // One array per root selection set, as the caches are keyed by the arrays: a new one per call would grow them per request.
+    let sets = this.rootSets.get(selectionSet);
+    if (!sets) {
+      sets = [selectionSet];
+      this.rootSets.set(selectionSet, sets);
+    }
+    return this.concrete(type, sets, data);
   }
 
   /** One object a field returned: its weight and its fields; for an interface or a union, as the object type it is. */
