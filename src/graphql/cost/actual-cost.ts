@@ -18,7 +18,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { argumentsCost } from './argument-cost';
-import { PerDocument } from './per-document';
+import { perSchema } from './per-document';
 import { collectFields, fragmentsOf } from './selections';
 import { costModelOf, type CostModel, type FieldCost } from './schema-costs';
 
@@ -48,16 +48,7 @@ export function actualCost(
   return walk.root(root, operation.selectionSet, data);
 }
 
-const walks = new WeakMap<GraphQLSchema, PerDocument<ActualCostWalk>>();
-
-function walksOf(schema: GraphQLSchema): PerDocument<ActualCostWalk> {
-  let known = walks.get(schema);
-  if (!known) {
-    known = new PerDocument();
-    walks.set(schema, known);
-  }
-  return known;
-}
+const walksOf = perSchema<ActualCostWalk>();
 
 /** A field of a collected selection, with what pricing its values needs worked out once. */
 interface PricedField {

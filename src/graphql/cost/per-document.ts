@@ -1,4 +1,4 @@
-import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 
 /** Longest key (operation name and variables as JSON) worth remembering; larger variables are priced each time. */
 const MAX_KEY_LENGTH = 2048;
@@ -33,4 +33,17 @@ export class PerDocument<T> {
     entries.set(key, value);
     return value;
   }
+}
+
+/** A `PerDocument` for each schema it is asked for (one per gateway; tests make several). */
+export function perSchema<T>(): (schema: GraphQLSchema) => PerDocument<T> {
+  const bySchema = new WeakMap<GraphQLSchema, PerDocument<T>>();
+  return (schema) => {
+    let known = bySchema.get(schema);
+    if (!known) {
+      known = new PerDocument<T>();
+      bySchema.set(schema, known);
+    }
+    return known;
+  };
 }

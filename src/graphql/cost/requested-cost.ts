@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { ErrorCode } from '../errors';
 import { argumentsCost } from './argument-cost';
-import { PerDocument } from './per-document';
+import { perSchema } from './per-document';
 import { fragmentsOf, isIncluded, typeConditionApplies } from './selections';
 import { costModelOf, DEFAULT_LIST_SIZE, type CostModel, type FieldCost, type ListSize } from './schema-costs';
 
@@ -61,17 +61,8 @@ export function requestedCost(
   );
 }
 
-const prices = new WeakMap<GraphQLSchema, PerDocument<number>>();
-
 /** The requested costs already worked out for a schema's documents. */
-function pricesOf(schema: GraphQLSchema): PerDocument<number> {
-  let known = prices.get(schema);
-  if (!known) {
-    known = new PerDocument();
-    prices.set(schema, known);
-  }
-  return known;
-}
+const pricesOf = perSchema<number>();
 
 /** The list size a slicing argument gives: an Int's value, a list's length (the extension documented in schema/cost.graphql). */
 function slicingValue(value: unknown): number | null {
