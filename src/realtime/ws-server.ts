@@ -28,7 +28,8 @@ import { findTextInputError } from '../graphql/plugins/text-input';
 import { isTokenLimit, limitParseOptions, limitValidationRules, tooComplex } from '../graphql/plugins/limits';
 import { withoutSuggestion } from '../graphql/plugins/suggestions';
 import { requestedCost } from '../graphql/cost/requested-cost';
-import { rateLimited } from '../graphql/plugins/rate-limit';
+import { costBudgetExhausted } from '../graphql/plugins/rate-limit';
+import { wholePoints } from '../graphql/plugins/cost';
 import type { CostBudget } from '../rate-limit/budget';
 import { budgetKey } from '../rate-limit/client-key';
 import { authenticate } from '../modules/account/authentication';
@@ -102,15 +103,20 @@ function isUnauthenticated(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && error.extensions.code === ErrorCode.UNAUTHENTICATED;
 }
 
-/** The same error with a code, so the masking formatter treats it as the client's (Apollo codes these the same way). */
+/** `error` again with another message or other extensions; where it points in the document is kept. */
+function changed(error: GraphQLError, { message = error.message, extensions = error.extensions }: { message?: string; extensions?: Record<string, unknown> }): GraphQLError {
+  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions });
+}
+
 /** An error of the HTTP path for a socket: its `http` extension (status, headers) means nothing here and is dropped. */
 function overSocket(error: GraphQLError): GraphQLError {
   const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions });
+  return changed(error, { extensions });
 }
 
+/** The same error with a code, so the masking formatter treats it as the client's (Apollo codes these the same way). */
 function coded(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  return changed(error, { extensions: { ...error.extensions, code } });
 }
 
 /**
@@ -178,9 +184,7 @@ export function attachSubscriptionServer({ httpServer, schema, path, budget = nu
   ];
   // As over HTTP: no "Did you mean …?" where the schema is not to be read (production, or introspection off).
   const hideSuggestion = (error: GraphQLError): GraphQLError =>
-    config.isProduction || !config.introspection
-      ? new GraphQLError(withoutSuggestion(error.message), { nodes: error.nodes, source: error.source, positions: error.positions, extensions: error.extensions })
-      : error;
+    config.isProduction || !config.introspection ? changed(error, { message: withoutSuggestion(error.message) }) : error;
   const formatError = createErrorFormatter({ mask: config.isProduction });
   // Each subscription's way to build a fresh context for one event, by the subscription's own context.
   const eventContexts = new WeakMap<object, () => Promise<Context>>();
@@ -280,7 +284,7 @@ export function attachSubscriptionServer({ httpServer, schema, path, budget = nu
         if (variables.coerced) {
           let cost: number;
           try {
-            cost = Math.ceil(requestedCost(schema, document, operation, variables.coerced));
+            cost = wholePoints(requestedCost(schema, document, operation, variables.coerced));
           } catch (error) {
             if (error instanceof GraphQLError) return [error];
             throw error;
@@ -293,12 +297,7 @@ export function attachSubscriptionServer({ httpServer, schema, path, budget = nu
             const taken = await budget.take(key, cost);
             if (!taken.granted) {
               shared.metrics?.rateLimitRefused('cost_budget');
-              return [
-                overSocket(rateLimited(
-                  `The cost budget holds ${taken.status.currentlyAvailable} of the ${cost} points this subscription needs; it refills ${taken.status.restoreRate} per second.`,
-                  taken.retryAfterSeconds,
-                )),
-              ];
+              return [overSocket(costBudgetExhausted(taken, cost, 'subscription'))];
             }
           }
         }

@@ -8,7 +8,7 @@ import { actualCost } from '../cost/actual-cost';
 import { requestedCost } from '../cost/requested-cost';
 import { costModelOf } from '../cost/schema-costs';
 import { tooComplex } from './limits';
-import { rateLimited } from './rate-limit';
+import { costBudgetExhausted } from './rate-limit';
 
 /** What every response carries in `extensions.cost`. `throttleStatus` is null when rate limiting is off. */
 export interface CostExtension {
@@ -25,7 +25,7 @@ export interface CostPluginOptions {
 }
 
 /** Costs are reported (and charged) in whole points: fractional weights round up, float noise does not. */
-function wholePoints(cost: number): number {
+export function wholePoints(cost: number): number {
   return Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(Math.round(cost * 1e6) / 1e6));
 }
 
@@ -85,10 +85,7 @@ export function costPlugin({ maxCost, budget, log }: CostPluginOptions): ApolloS
           status = taken.status;
           if (!taken.granted) {
             contextValue.metrics?.rateLimitRefused('cost_budget');
-            throw rateLimited(
-              `The cost budget holds ${taken.status.currentlyAvailable} of the ${requested} points this operation needs; it refills ${taken.status.restoreRate} per second.`,
-              taken.retryAfterSeconds,
-            );
+            throw costBudgetExhausted(taken, requested, 'operation');
           }
           charged = requested;
         },

@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { Context } from '../../context';
 import type { AttemptLimiter } from '../../rate-limit/attempts';
+import type { TakeResult } from '../../rate-limit/budget';
 import { addressKey } from '../../rate-limit/client-key';
 import { fragmentsOf } from '../cost/selections';
 import { ErrorCode } from '../errors';
@@ -30,6 +31,15 @@ export function rateLimited(message: string, retryAfterSeconds: number): GraphQL
       http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
     },
   });
+}
+
+/** RATE_LIMITED for `cost` points that the client's budget does not hold; `what` asked for them (an operation, a subscription). */
+export function costBudgetExhausted(refused: Extract<TakeResult, { granted: false }>, cost: number, what: string): GraphQLError {
+  const { currentlyAvailable, restoreRate } = refused.status;
+  return rateLimited(
+    `The cost budget holds ${currentlyAvailable} of the ${cost} points this ${what} needs; it refills ${restoreRate} per second.`,
+    refused.retryAfterSeconds,
+  );
 }
 
 /** Account keys are hashes: neither an email nor a refresh token is kept as it is in memory or Redis. */
