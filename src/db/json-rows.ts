@@ -18,20 +18,50 @@ export interface JsonRows<T> {
   decode(rows: ReadonlyArray<readonly unknown[]> | null): T[];
 }
 
+/** A model's rows in JSON documents, with all its columns or only some. */
+export interface ModelJsonRows<T> extends JsonRows<T> {
+  /**
+   * Rows of only these columns (null: all of them): the decoded objects
+   * have only these keys, so they are for readers known to read no other
+   * (src/graphql/field-columns.ts).
+   */
+  only(columns: ReadonlyArray<keyof T & string> | null): JsonRows<T>;
+}
+
+/** Column sets whose generated code is kept; past that (a client trying every combination of fields), each is made anew. */
+const MAX_SUBSETS = 256;
+
 /**
  * `columns`: the model's scalar fields, in order (Prisma's `…ScalarFieldEnum`);
  * `dates`: those of them that are DateTime. Identifiers come from the
  * generated client, never from input.
  */
-export function jsonRows<T>(columns: Readonly<Record<string, keyof T & string>>, dates: ReadonlyArray<DateKey<T>>): JsonRows<T> {
-  const names = Object.values(columns);
-  const isDate = names.map((name) => (dates as readonly string[]).includes(name));
-  // One object literal per model, made once from the generated column names: each row is then one
+export function jsonRows<T>(columns: Readonly<Record<string, keyof T & string>>, dates: ReadonlyArray<DateKey<T>>): ModelJsonRows<T> {
+  const isDate = (name: string) => (dates as readonly string[]).includes(name);
+  const all = rowsOf<T>(Object.values(columns), isDate);
+  const subsets = new Map<string, JsonRows<T>>();
+  return {
+    ...all,
+    only(subset) {
+      if (!subset) return all;
+      const key = subset.join(',');
+      let rows = subsets.get(key);
+      if (!rows) {
+        rows = rowsOf<T>(subset, isDate);
+        if (subsets.size < MAX_SUBSETS) subsets.set(key, rows);
+      }
+      return rows;
+    },
+  };
+}
+
+function rowsOf<T>(names: readonly string[], isDate: (name: string) => boolean): JsonRows<T> {
+  // One object literal per column set, made once from the generated column names: each row is then one
   // allocation with every property in place, where an object built key by key grows its property
   // store as it goes (a product has 15 columns).
   const fields = names.map((name, index) => {
     const value = `values[${index}]`;
-    return `${JSON.stringify(name)}: ${isDate[index] ? `${value} === null ? null : new Date(${value})` : value}`;
+    return `${JSON.stringify(name)}: ${isDate(name) ? `${value} === null ? null : new Date(${value})` : value}`;
   });
   const model = new Function('values', `return { ${fields.join(', ')} };`) as (values: readonly unknown[]) => T;
   const rowSql = new Map<string, Prisma.Sql>();
@@ -39,9 +69,9 @@ export function jsonRows<T>(columns: Readonly<Record<string, keyof T & string>>,
     row(alias) {
       let sql = rowSql.get(alias);
       if (!sql) {
-        const values = names.map((name, index) =>
+        const values = names.map((name) =>
           // A timestamp(3) without time zone holds UTC: its epoch is the instant (in float8, cheaper than numeric; rounded to the millisecond).
-          isDate[index] ? `round(date_part('epoch', ${alias}."${name}") * 1000)` : `${alias}."${name}"`,
+          isDate(name) ? `round(date_part('epoch', ${alias}."${name}") * 1000)` : `${alias}."${name}"`,
         );
         sql = Prisma.raw(`json_build_array(${values.join(', ')})`);
         rowSql.set(alias, sql);

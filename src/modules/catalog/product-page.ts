@@ -4,11 +4,18 @@
 // with the rows. The resolvers then read them from the loaders as they
 // always do, authorised field by field as always; anything not read ahead
 // (another page size, `after`, other fields) is left to the loaders.
+// Products and authors are read with only the columns the operation's
+// fields read (src/graphql/field-columns.ts): a storefront's product card
+// has no description and its reviewers no email or password hash.
 import type { ServiceContext } from '../../context';
+import type { RowLoader } from '../../db/batch';
 import { jsonRows } from '../../db/json-rows';
 import { parseNewestFirstPage } from '../../graphql/connection';
 import { connectionItems, type Selected } from '../../graphql/lookahead';
+import { selectedFields, type OperationInfo } from '../../graphql/selected-fields';
 import { Prisma, type Category, type Product, type Review, type User } from '../../generated/prisma/client';
+import { userFieldColumns } from '../account/columns';
+import { productFieldColumns } from './columns';
 
 const PRODUCT_ROWS = jsonRows<Product>(Prisma.ProductScalarFieldEnum, ['createdAt', 'updatedAt']);
 const CATEGORY_ROWS = jsonRows<Category>(Prisma.CategoryScalarFieldEnum, ['createdAt']);
@@ -20,32 +27,72 @@ export interface ProductChildren {
   category: boolean;
   /** `reviews(first: n)` without `after`: n + 1 rows per product (one loader key), and whether their authors are selected. */
   reviews: { take: number; authors: boolean } | null;
+  /**
+   * The columns of products and of authors that the operation reads
+   * anywhere (null: all). Categories and reviews are read whole: they are
+   * small, and a review page is shared by key with every other reader.
+   */
+  columns: { product: ReadonlyArray<keyof Product & string> | null; author: ReadonlyArray<keyof User & string> | null };
 }
 
-export const NO_CHILDREN: ProductChildren = { category: false, reviews: null };
+export const NO_CHILDREN: ProductChildren = { category: false, reviews: null, columns: { product: null, author: null } };
 
 /**
  * Reads what the client selected on each product. Only the first page of
  * reviews, of one size, is read ahead; another size, `after`, or arguments
  * that do not parse are left to the loaders, which also report the errors.
  */
-export function productChildren(product: Selected): ProductChildren {
-  const category = product.field('category').length > 0;
+export function productChildren(product: Selected, operation: OperationInfo): ProductChildren {
+  const fields = selectedFields(operation);
+  const columns = { product: productFieldColumns.of(fields.get('Product')), author: userFieldColumns.of(fields.get('User')) };
+  return { category: product.field('category').length > 0, reviews: reviewsAhead(product), columns };
+}
+
+function reviewsAhead(product: Selected): ProductChildren['reviews'] {
   const selections = product.field('reviews');
-  if (selections.length === 0) return { category, reviews: null };
+  if (selections.length === 0) return null;
   const takes = new Set<number>();
   for (const selection of selections) {
-    if (!selection.args || selection.args.after != null) return { category, reviews: null };
+    if (!selection.args || selection.args.after != null) return null;
     try {
       takes.add(parseNewestFirstPage(selection.args).size + 1);
     } catch {
-      return { category, reviews: null };
+      return null;
     }
   }
   const [take] = takes;
-  if (takes.size !== 1 || take === undefined || take < 2) return { category, reviews: null };
+  if (takes.size !== 1 || take === undefined || take < 2) return null;
   const authors = selections.some((selection) => connectionItems(selection.below).field('author').length > 0);
-  return { category, reviews: { take, authors } };
+  return { take, authors };
+}
+
+/** The product columns to read: those the operation reads, and the one the page is sorted by (its cursors). */
+const withSortColumn = (() => {
+  const known = new WeakMap<ReadonlyArray<string>, Map<string, ReadonlyArray<keyof Product & string>>>();
+  const order = Object.values(Prisma.ProductScalarFieldEnum);
+  return (columns: ReadonlyArray<keyof Product & string> | null, sortColumn: keyof Product & string) => {
+    if (!columns || columns.includes(sortColumn)) return columns;
+    let bySort = known.get(columns);
+    if (!bySort) {
+      bySort = new Map();
+      known.set(columns, bySort);
+    }
+    let withSort = bySort.get(sortColumn);
+    if (!withSort) {
+      withSort = order.filter((column) => column === sortColumn || columns.includes(column));
+      bySort.set(sortColumn, withSort);
+    }
+    return withSort;
+  };
+})();
+
+/**
+ * Primes a loader with rows read ahead. A row with only some columns never
+ * replaces one already there (the whole row may have been read for someone
+ * else); a whole row does, as any fresh row does.
+ */
+function primeRows<T extends { id: number }>(loader: RowLoader<number, T | null>, rows: readonly T[], partial: boolean): void {
+  for (const row of rows) if (!partial || loader.peek(row.id) === undefined) loader.prime(row.id, row);
 }
 
 /** Which products, in which order: conditions on the table aliased `p`, a column to sort by (then by id), how many. */
@@ -93,6 +140,9 @@ export async function readProducts(ctx: ServiceContext, selection: ProductSelect
   const direction = Prisma.raw(selection.descending ? 'DESC' : 'ASC');
   const column = Prisma.raw(`"${sortColumn}"`);
   const { reviews } = children;
+  const productColumns = withSortColumn(children.columns.product, sortColumn);
+  const productRows = PRODUCT_ROWS.only(productColumns);
+  const authorRows = USER_ROWS.only(children.columns.author);
   const [document] = await ctx.db.$queryRaw<PageDocument[]>`
     WITH page AS (
       SELECT p.* FROM "Product" p WHERE ${where} ORDER BY p.${column} ${direction}, p."id" ${direction} LIMIT ${take}
@@ -107,21 +157,21 @@ export async function readProducts(ctx: ServiceContext, selection: ProductSelect
         : Prisma.empty
     }
     SELECT
-      (SELECT json_agg(${PRODUCT_ROWS.row('page')} ORDER BY page.${column} ${direction}, page."id" ${direction}) FROM page) AS "products",
+      (SELECT json_agg(${productRows.row('page')} ORDER BY page.${column} ${direction}, page."id" ${direction}) FROM page) AS "products",
       ${children.category ? Prisma.sql`(SELECT json_agg(${CATEGORY_ROWS.row('c')}) FROM "Category" c WHERE c."id" IN (SELECT "categoryId" FROM page))` : Prisma.sql`NULL::json`} AS "categories",
       ${reviews ? Prisma.sql`(SELECT json_agg(${REVIEW_ROWS.row('reviews')} ORDER BY reviews."productId", reviews."createdAt" DESC, reviews."id" DESC) FROM reviews)` : Prisma.sql`NULL::json`} AS "reviews",
-      ${reviews?.authors ? Prisma.sql`(SELECT json_agg(${USER_ROWS.row('u')}) FROM "User" u WHERE u."id" IN (SELECT "authorId" FROM reviews))` : Prisma.sql`NULL::json`} AS "authors"`;
+      ${reviews?.authors ? Prisma.sql`(SELECT json_agg(${authorRows.row('u')}) FROM "User" u WHERE u."id" IN (SELECT "authorId" FROM reviews))` : Prisma.sql`NULL::json`} AS "authors"`;
   if (!document) return [];
 
   const { catalog, account } = ctx.loaders;
-  const products = PRODUCT_ROWS.decode(document.products);
-  for (const product of products) catalog.productById.prime(product.id, product);
+  const products = productRows.decode(document.products);
+  primeRows(catalog.productById, products, productColumns !== null);
   for (const category of CATEGORY_ROWS.decode(document.categories)) catalog.categoryById.prime(category.id, category);
   if (reviews) {
     const pages = new Map<number, Review[]>(products.slice(0, selection.shown).map((product) => [product.id, []]));
     for (const review of REVIEW_ROWS.decode(document.reviews)) pages.get(review.productId)?.push(review);
     for (const [parentId, page] of pages) catalog.reviewPageByProduct.prime({ parentId, take: reviews.take, after: null }, page);
   }
-  for (const author of USER_ROWS.decode(document.authors)) account.userById.prime(author.id, author);
+  primeRows(account.userById, authorRows.decode(document.authors), children.columns.author !== null);
   return products;
 }

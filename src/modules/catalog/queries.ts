@@ -133,7 +133,7 @@ export async function productsConnection(
     const argument = page.direction === 'forward' ? 'after' : 'before';
     pageConditions.push(afterCursor(column, cursorSortValue(page.cursor[0], column, argument), page.cursor[1], ascending));
   }
-  const children = info ? productChildren(connectionItems(lookahead(info))) : NO_CHILDREN;
+  const children = info ? productChildren(connectionItems(lookahead(info)), info) : NO_CHILDREN;
   const rows =
     page.size === 0
       ? []
@@ -157,7 +157,7 @@ export async function findProduct(ctx: Context, args: { id?: string | null; slug
   if (args.id == null && slug.length > MAX_SLUG_LENGTH) return null;
   const where = args.id != null ? Prisma.sql`p."id" = ${fromGlobalId(args.id, 'Product')}` : Prisma.sql`p."slug" = ${slug}`;
   // The product and the children its client selected, in one statement.
-  const children = info ? productChildren(lookahead(info)) : NO_CHILDREN;
+  const children = info ? productChildren(lookahead(info), info) : NO_CHILDREN;
   const [product] = await readProducts(ctx, { where, sortColumn: 'id', descending: false, take: 1, shown: 1 }, children);
   return product && canReadProduct(ctx.viewer, product) ? product : null;
 }
