@@ -119,6 +119,11 @@ function limit(rows: number): Prisma.Sql {
   return Prisma.raw(String(rows));
 }
 
+/** The review page loader's order: newest first by ("createdAt", "id"). */
+function newestFirst(a: Review, b: Review): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+}
+
 interface PageDocument {
   products: unknown[][] | null;
   categories: unknown[][] | null;
@@ -159,7 +164,7 @@ export async function readProducts(ctx: ServiceContext, selection: ProductSelect
     SELECT
       (SELECT json_agg(${productRows.row('page')} ORDER BY page.${column} ${direction}, page."id" ${direction}) FROM page) AS "products",
       ${children.category ? Prisma.sql`(SELECT json_agg(${CATEGORY_ROWS.row('c')}) FROM "Category" c WHERE c."id" IN (SELECT "categoryId" FROM page))` : Prisma.sql`NULL::json`} AS "categories",
-      ${reviews ? Prisma.sql`(SELECT json_agg(${REVIEW_ROWS.row('reviews')} ORDER BY reviews."productId", reviews."createdAt" DESC, reviews."id" DESC) FROM reviews)` : Prisma.sql`NULL::json`} AS "reviews",
+      ${reviews ? Prisma.sql`(SELECT json_agg(${REVIEW_ROWS.row('reviews')}) FROM reviews)` : Prisma.sql`NULL::json`} AS "reviews",
       ${reviews?.authors ? Prisma.sql`(SELECT json_agg(${authorRows.row('u')}) FROM "User" u WHERE u."id" IN (SELECT "authorId" FROM reviews))` : Prisma.sql`NULL::json`} AS "authors"`;
   if (!document) return [];
 
@@ -170,6 +175,9 @@ export async function readProducts(ctx: ServiceContext, selection: ProductSelect
   if (reviews) {
     const pages = new Map<number, Review[]>(products.slice(0, selection.shown).map((product) => [product.id, []]));
     for (const review of REVIEW_ROWS.decode(document.reviews)) pages.get(review.productId)?.push(review);
+    // Put in order here: ordering the aggregate made PostgreSQL sort every review of the page (a fifth of
+    // its time on a 100 × 10 page), where each product's handful are sorted here in microseconds.
+    for (const page of pages.values()) page.sort(newestFirst);
     for (const [parentId, page] of pages) catalog.reviewPageByProduct.prime({ parentId, take: reviews.take, after: null }, page);
   }
   primeRows(account.userById, authorRows.decode(document.authors), children.columns.author !== null);
