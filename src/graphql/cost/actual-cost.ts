@@ -11,6 +11,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -58,6 +59,10 @@ interface PricedField {
   nodes: FieldNode[];
   /** The weights of its arguments. */
   argumentsCost: number;
+  cost: FieldCost;
+  /** Its named type, and for a scalar or an enum what one value weighs (null for an object, an interface or a union). */
+  named: GraphQLNamedType;
+  leafWeight: number | null;
 }
 
 class ActualCostWalk {
@@ -132,7 +137,15 @@ class ActualCostWalk {
       for (const [key, nodes] of this.fieldsOf(type, selectionSets)) {
         const name = nodes[0]!.name.value;
         const definition = name.startsWith('__') ? undefined : type.getFields()[name];
-        if (definition) fields.push({ key, definition, nodes, argumentsCost: this.argumentsCost(definition, nodes[0]!) });
+        if (!definition) continue;
+        const argumentsCost = this.argumentsCost(definition, nodes[0]!);
+        const cost = this.model.field(definition);
+        const named = getNamedType(definition.type);
+        const leafWeight = isCompositeType(named) ? null : this.model.itemWeight(cost, named);
+        // A scalar that weighs nothing, with arguments that weigh nothing, costs nothing whatever its value:
+        // most fields of a response, not visited at all.
+        if (leafWeight === 0 && argumentsCost === 0) continue;
+        fields.push({ key, definition, nodes, argumentsCost, cost, named, leafWeight });
       }
       byType.set(type.name, fields);
     }
@@ -144,24 +157,22 @@ class ActualCostWalk {
     for (const field of this.pricedFields(type, selectionSets)) {
       const fieldValue = value[field.key];
       if (fieldValue === null || fieldValue === undefined) continue;
-      total += field.argumentsCost + this.items(field.definition, field.definition.type, field.nodes, fieldValue);
+      total += field.argumentsCost + this.items(field, field.definition.type, fieldValue);
     }
     return total;
   }
 
-  private items(definition: GraphQLField<unknown, unknown>, type: GraphQLOutputType, nodes: readonly FieldNode[], value: unknown): number {
+  private items(field: PricedField, type: GraphQLOutputType, value: unknown): number {
     if (value === null || value === undefined) return 0;
     const nullable = getNullableType(type);
     if (isListType(nullable)) {
       if (!Array.isArray(value)) return 0;
       let total = 0;
-      for (const item of value) total += this.items(definition, nullable.ofType as GraphQLOutputType, nodes, item);
+      for (const item of value) total += this.items(field, nullable.ofType as GraphQLOutputType, item);
       return total;
     }
-    const cost = this.model.field(definition);
-    const named = getNamedType(definition.type);
-    if (!isCompositeType(named) || typeof value !== 'object') return this.model.itemWeight(cost, named);
-    return this.object(cost, named, this.childSelectionSets(nodes), value as Record<string, unknown>);
+    if (field.leafWeight !== null || typeof value !== 'object') return field.leafWeight ?? this.model.itemWeight(field.cost, field.named);
+    return this.object(field.cost, field.named as GraphQLCompositeType, this.childSelectionSets(field.nodes), value as Record<string, unknown>);
   }
 
   private childSelectionSets(nodes: readonly FieldNode[]): SelectionSetNode[] {
