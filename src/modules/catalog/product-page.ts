@@ -43,8 +43,11 @@ export const NO_CHILDREN: ProductChildren = { category: false, reviews: null, co
  * that do not parse are left to the loaders, which also report the errors.
  */
 export function productChildren(product: Selected, operation: OperationInfo): ProductChildren {
-  const fields = selectedFields(operation);
-  const columns = { product: productFieldColumns.of(fields.get('Product')), author: userFieldColumns.of(fields.get('User')) };
+  // Only a query's rows are read in part: a mutation's services may read any column of a row in a loader.
+  const fields = operation.operation.operation === 'query' ? selectedFields(operation) : null;
+  const columns = fields
+    ? { product: productFieldColumns.of(fields.get('Product')), author: userFieldColumns.of(fields.get('User')) }
+    : NO_CHILDREN.columns;
   return { category: product.field('category').length > 0, reviews: reviewsAhead(product), columns };
 }
 
