@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from '../../logger';
 
 export interface WorkerLoop {
@@ -82,10 +83,16 @@ export function startWorkerLoop(options: {
   }
 
   schedule(firstRunInMs === null ? sweepMs : Math.min(Math.max(0, Math.ceil(firstRunInMs)), sweepMs ?? MAX_TIMER_MS, MAX_TIMER_MS), 'timer');
+  // Runs start in the loop's own async context, the one it was started in: a nudge comes from a request
+  // that has just committed, and a run it started would otherwise count as part of that request (its SQL
+  // statements, its trace), which it outlives.
+  const home = new AsyncResource(`worker-loop:${name}`);
   return {
     nudge() {
-      if (running) again = true;
-      else schedule(0, 'nudge');
+      home.runInAsyncScope(() => {
+        if (running) again = true;
+        else schedule(0, 'nudge');
+      });
     },
     async stop() {
       stopped = true;
