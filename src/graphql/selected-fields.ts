@@ -10,6 +10,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { perOperation } from './per-operation';
 
 /** Field names by object type name: every field an operation may select on objects of that type. */
 export type FieldsByType = ReadonlyMap<string, ReadonlySet<string>>;
@@ -20,7 +21,7 @@ export interface OperationInfo {
   fragments: Record<string, FragmentDefinitionNode>;
 }
 
-const known = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, FieldsByType>>();
+const known = perOperation<FieldsByType>();
 
 /**
  * Every field the operation selects on each object type, wherever in the
@@ -33,17 +34,7 @@ const known = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, Fields
  * per query text).
  */
 export function selectedFields({ schema, operation, fragments }: OperationInfo): FieldsByType {
-  let bySchema = known.get(schema);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    known.set(schema, bySchema);
-  }
-  let fields = bySchema.get(operation);
-  if (!fields) {
-    fields = collect(schema, operation, fragments);
-    bySchema.set(operation, fields);
-  }
-  return fields;
+  return known(schema, operation, () => collect(schema, operation, fragments));
 }
 
 function collect(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): FieldsByType {

@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { perOperation } from '../per-operation';
 import { cacheHintsOf, type CacheHint, type CacheHints, type CacheScope } from './hints';
 
 // An operation's cache policy, worked out from the document and the schema's
@@ -35,7 +36,7 @@ export function isPublicPolicy(policy: CachePolicy): boolean {
   return policy.maxAge > 0 && policy.scope === 'PUBLIC';
 }
 
-const policies = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, CachePolicy>>();
+const policies = perOperation<CachePolicy>();
 
 /**
  * The cache policy of `operation`: the smallest maxAge of its fields, PRIVATE
@@ -44,17 +45,7 @@ const policies = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, Cac
  * seen, so a repeated query costs one lookup.
  */
 export function operationPolicy(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): CachePolicy {
-  let bySchema = policies.get(schema);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    policies.set(schema, bySchema);
-  }
-  let policy = bySchema.get(operation);
-  if (!policy) {
-    policy = computePolicy(schema, cacheHintsOf(schema), document, operation);
-    bySchema.set(operation, policy);
-  }
-  return policy;
+  return policies(schema, operation, () => computePolicy(schema, cacheHintsOf(schema), document, operation));
 }
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
