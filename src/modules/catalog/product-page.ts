@@ -69,25 +69,13 @@ function reviewsAhead(product: Selected): ProductChildren['reviews'] {
   return { take, authors };
 }
 
-/** The product columns to read: those the operation reads, and the one the page is sorted by (its cursors). */
-const withSortColumn = (() => {
-  const known = new WeakMap<ReadonlyArray<string>, Map<string, ReadonlyArray<keyof Product & string>>>();
-  const order = Object.values(Prisma.ProductScalarFieldEnum);
-  return (columns: ReadonlyArray<keyof Product & string> | null, sortColumn: keyof Product & string) => {
-    if (!columns || columns.includes(sortColumn)) return columns;
-    let bySort = known.get(columns);
-    if (!bySort) {
-      bySort = new Map();
-      known.set(columns, bySort);
-    }
-    let withSort = bySort.get(sortColumn);
-    if (!withSort) {
-      withSort = order.filter((column) => column === sortColumn || columns.includes(column));
-      bySort.set(sortColumn, withSort);
-    }
-    return withSort;
-  };
-})();
+const PRODUCT_COLUMNS = Object.values(Prisma.ProductScalarFieldEnum);
+
+/** The product columns to read: those the operation reads, and the one the page is sorted by (its cursors), in the model's order. */
+function withSortColumn(columns: ReadonlyArray<keyof Product & string> | null, sortColumn: keyof Product & string) {
+  if (!columns || columns.includes(sortColumn)) return columns;
+  return PRODUCT_COLUMNS.filter((column) => column === sortColumn || columns.includes(column));
+}
 
 /**
  * Primes a loader with rows read ahead. A row with only some columns never
